@@ -20,8 +20,8 @@ use crate::time::{RecordedTime, WALL_CLOCK_FORMAT, optional_instant};
 /// Characters [`slug`] transliterates, each to the character at the same position in
 /// [`TRANSLITERATE_TO`]. Two strings rather than a map so that SQL can apply the identical rule
 /// with `translate(name, TRANSLITERATE_FROM, TRANSLITERATE_TO)`. The table is a contract with the
-/// SQL copy and with every key already in the bucket: change both copies together or not at all
-/// (which is also why `Ț` keeps mapping to a lowercase `t`, as first specified).
+/// SQL copy (`app.slug`) and with every key already in the bucket: change both copies together
+/// or not at all.
 pub const TRANSLITERATE_FROM: &str = "ăâàáäãåāĂÂÀÁÄÃÅĀîìíïīÎÌÍÏĪșşśšȘŞŚŠțţȚŢéèëêēěÉÈËÊĒĚóòöôõøőÓÒÖÔÕØŐúùüûűůÚÙÜÛŰŮçćčÇĆČñńÑŃýÿÝžźżŽŹŻďđĎĐłŁřŘğĞß";
 /// See [`TRANSLITERATE_FROM`].
 pub const TRANSLITERATE_TO: &str = "aaaaaaaaAAAAAAAAiiiiiIIIIIssssSSSSttTTeeeeeeEEEEEEoooooooOOOOOOOuuuuuuUUUUUUcccCCCnnNNyyYzzzZZZddDDlLrRgGs";

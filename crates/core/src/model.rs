@@ -33,7 +33,7 @@ pub fn is_fixed_column(column: &str) -> bool {
 }
 
 /// A row of `cities`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct City {
     pub id: i64,
     pub name: String,
@@ -53,7 +53,7 @@ impl City {
 }
 
 /// A row of `institutions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Institution {
     pub id: i64,
     pub city_id: i64,
@@ -89,7 +89,7 @@ impl Institution {
 }
 
 /// A row of `employees`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Employee {
     /// Lowercase hyphenated UUID text, as PostgREST writes it; the only key of an employee.
     pub id: String,
