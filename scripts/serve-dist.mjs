@@ -45,6 +45,11 @@ export function startServer({ dir, port = 0, base = '/', configFile = null, conf
         return;
       }
       let info = await stat(file).catch(() => null);
+      if (!info && extname(relative) !== '') {
+        // A missing file (config.json, an asset) is a 404, as on a CDN.
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
       if (!info || info.isDirectory()) {
         // A path the app routes itself (or the base): serve the app.
         file = join(root, 'index.html');

@@ -1,0 +1,100 @@
+//! The reset archives in the Storage bucket `arhiva` (`<City>/<Institution>_<stamp>.json`).
+
+use std::collections::VecDeque;
+
+use punctaj_core::sync::RemoteObject;
+use punctaj_supabase::{
+    FileObject, ListOptions, SendOptions, SupabaseClient, SupabaseError, UploadOptions,
+};
+
+pub const ARCHIVE_BUCKET: &str = "arhiva";
+/// Storage lists at most this many entries per request.
+const LIST_PAGE: u32 = 100;
+/// Keys are `City/File`; deeper folders are still listed, to a sane depth.
+const MAX_DEPTH: usize = 4;
+
+/// Every object of the bucket with its etag, walking the folders (one Storage list request per
+/// folder and page of 100). `on_folder(done, total, bytes)` reports the folders walked.
+pub async fn list_archive_objects(
+    client: &SupabaseClient,
+    options: &SendOptions,
+    mut on_folder: impl FnMut(u64, u64, u64),
+) -> Result<(Vec<RemoteObject>, u64), SupabaseError> {
+    let bucket = client.storage().from(ARCHIVE_BUCKET);
+    let mut objects = Vec::new();
+    let mut bytes = 0;
+    let mut folders = VecDeque::from([(String::new(), 0usize)]);
+    let mut walked = 0u64;
+    while let Some((prefix, depth)) = folders.pop_front() {
+        let mut offset = 0;
+        loop {
+            let list_options = ListOptions {
+                limit: LIST_PAGE,
+                offset,
+                ..ListOptions::default()
+            };
+            let response = client
+                .execute_with(bucket.list(&prefix, &list_options), options.clone())
+                .await?;
+            bytes += response.body.len() as u64;
+            let page: Vec<FileObject> = response.json()?;
+            let received = page.len() as u32;
+            for entry in page {
+                let key = if prefix.is_empty() {
+                    entry.name.clone()
+                } else {
+                    format!("{prefix}/{}", entry.name)
+                };
+                if entry.is_folder() {
+                    if depth + 1 < MAX_DEPTH {
+                        folders.push_back((key, depth + 1));
+                    }
+                } else {
+                    objects.push(RemoteObject {
+                        name: key,
+                        etag: entry.metadata.as_ref().map(|meta| meta.e_tag.clone()),
+                        updated_at: entry.updated_at.clone(),
+                        size: entry.metadata.as_ref().map(|meta| meta.size),
+                    });
+                }
+            }
+            if received < LIST_PAGE {
+                break;
+            }
+            offset += LIST_PAGE;
+        }
+        walked += 1;
+        on_folder(walked, walked + folders.len() as u64, bytes);
+    }
+    Ok((objects, bytes))
+}
+
+/// One archive's JSON text.
+pub async fn download_archive(
+    client: &SupabaseClient,
+    key: &str,
+    options: SendOptions,
+) -> Result<String, SupabaseError> {
+    let request = client.storage().from(ARCHIVE_BUCKET).download(key)?;
+    client.execute_with(request, options).await?.text()
+}
+
+/// Stores a new archive; never replaces one (`x-upsert: false`): an existing key is a conflict.
+pub async fn upload_archive(
+    client: &SupabaseClient,
+    key: &str,
+    json: String,
+) -> Result<(), SupabaseError> {
+    let request = client.storage().from(ARCHIVE_BUCKET).upload(
+        key,
+        json.into_bytes(),
+        &UploadOptions::json().upsert(false),
+    )?;
+    client.execute(request).await.map(|_| ())
+}
+
+/// Removes an archive this client uploaded but that no reset recorded (a reset that lost a race).
+pub async fn remove_archive(client: &SupabaseClient, key: &str) -> Result<(), SupabaseError> {
+    let request = client.storage().from(ARCHIVE_BUCKET).remove(&[key])?;
+    client.execute(request).await.map(|_| ())
+}

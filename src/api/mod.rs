@@ -1,0 +1,38 @@
+//! Typed access to Punctaj's Supabase project: one function per query or RPC, returning domain
+//! types. Pages and the sync engine call these; none of them builds a request itself.
+
+mod access;
+mod archives;
+mod audit;
+mod members;
+mod mutations;
+mod snapshot;
+mod sync_log;
+
+pub use access::my_access;
+pub use archives::{
+    ARCHIVE_BUCKET, download_archive, list_archive_objects, remove_archive, upload_archive,
+};
+pub use audit::{AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, audit_page};
+pub use members::{
+    Account, AccountInstitutionRole, accounts, grant_global_role, grant_institution_role,
+    revoke_global_role, revoke_institution_role,
+};
+pub use mutations::*;
+pub use snapshot::{
+    DeletedCity, DeletedInstitution, PAGE_SIZE, cloud_meta, deleted_cities, deleted_institutions,
+    fetch_snapshot,
+};
+pub use sync_log::{SyncLogEntry, log_sync, recent_sync_log};
+
+use leptos::prelude::on_cleanup;
+use punctaj_supabase::{AbortHandle, SendOptions};
+
+/// Options for a request that belongs to the current component: it is aborted when the
+/// component goes away (navigation, closed dialog), like the Leptos hackernews example does.
+pub fn scoped() -> SendOptions {
+    let abort = AbortHandle::new();
+    let on_drop = abort.clone();
+    on_cleanup(move || on_drop.abort());
+    SendOptions::abortable(&abort)
+}

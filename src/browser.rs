@@ -1,0 +1,176 @@
+//! Small, typed doors to the browser APIs the app uses (storage, clock, URL, files), so that the
+//! rest of the code never juggles `JsValue`s.
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use wasm_bindgen::{JsCast, JsValue};
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("Punctaj runs in a browser window")
+}
+
+/// `localStorage`, which may be unavailable (private mode, disabled storage): reads then return
+/// nothing and writes are dropped, rather than breaking the app.
+pub mod local_storage {
+    fn storage() -> Option<web_sys::Storage> {
+        super::window().local_storage().ok().flatten()
+    }
+
+    pub fn get(key: &str) -> Option<String> {
+        storage()?.get_item(key).ok().flatten()
+    }
+
+    pub fn set(key: &str, value: &str) {
+        if let Some(storage) = storage() {
+            let _ = storage.set_item(key, value);
+        }
+    }
+
+    pub fn remove(key: &str) {
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(key);
+        }
+    }
+}
+
+/// `sessionStorage`: survives the OAuth redirect round trip of one tab, nothing more.
+pub mod session_storage {
+    fn storage() -> Option<web_sys::Storage> {
+        super::window().session_storage().ok().flatten()
+    }
+
+    pub fn get(key: &str) -> Option<String> {
+        storage()?.get_item(key).ok().flatten()
+    }
+
+    pub fn set(key: &str, value: &str) {
+        if let Some(storage) = storage() {
+            let _ = storage.set_item(key, value);
+        }
+    }
+
+    pub fn remove(key: &str) {
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(key);
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, from the browser clock.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+pub fn now_utc() -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(now_ms() as i64)
+        .single()
+        .unwrap_or_default()
+}
+
+/// The browser's UTC offset at that instant (daylight saving time changes it during the year).
+fn local_offset_at(instant: DateTime<Utc>) -> FixedOffset {
+    let date = js_sys::Date::new(&JsValue::from_f64(instant.timestamp_millis() as f64));
+    // getTimezoneOffset is UTC minus local, in minutes.
+    let east_seconds = -(date.get_timezone_offset() as i32) * 60;
+    FixedOffset::east_opt(east_seconds).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap())
+}
+
+/// A timestamp as the user reads it: local time, `YYYY-MM-DD HH:MM:SS` (the legacy app's format).
+pub fn format_local(instant: DateTime<Utc>) -> String {
+    instant
+        .with_timezone(&local_offset_at(instant))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// The path the app is served under (`""` at the root, `"/punctaj"` under a sub-path), from the
+/// `<base href>` Trunk writes from `--public-url`.
+pub fn base_path() -> String {
+    let base = window()
+        .document()
+        .and_then(|document| document.base_uri().ok().flatten())
+        .unwrap_or_default();
+    let path = web_sys::Url::new(&base)
+        .map(|url| url.pathname())
+        .unwrap_or_default();
+    path.trim_end_matches('/').to_string()
+}
+
+/// An absolute URL of a file beside `index.html` (e.g. `config.json`).
+pub fn url_beside_app(file: &str) -> String {
+    let base = window()
+        .document()
+        .and_then(|document| document.base_uri().ok().flatten())
+        .unwrap_or_default();
+    web_sys::Url::new_with_base(file, &base)
+        .map(|url| url.href())
+        .unwrap_or_else(|_| file.to_string())
+}
+
+/// The app's own root URL, where OAuth sends the user back.
+pub fn app_root_url() -> String {
+    url_beside_app("./")
+}
+
+pub fn location_hash() -> String {
+    window().location().hash().unwrap_or_default()
+}
+
+pub fn location_search() -> String {
+    window().location().search().unwrap_or_default()
+}
+
+/// Removes the query and fragment from the address bar without reloading (OAuth tokens and codes
+/// must not stay in the URL, the history or a bookmark).
+pub fn clear_url_query_and_fragment() {
+    let location = window().location();
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+    }
+}
+
+pub fn redirect_to(url: &str) {
+    let _ = window().location().set_href(url);
+}
+
+pub fn reload() {
+    let _ = window().location().reload();
+}
+
+pub fn is_online() -> bool {
+    window().navigator().on_line()
+}
+
+pub fn document_visible() -> bool {
+    window()
+        .document()
+        .map(|document| document.visibility_state() == web_sys::VisibilityState::Visible)
+        .unwrap_or(true)
+}
+
+/// Offers `text` to the user as a file download named `file_name`.
+pub fn download_text_file(file_name: &str, text: &str, mime: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = window()
+        .document()
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let anchor: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+/// Random bytes from the browser's CSPRNG (PKCE verifiers).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    if let Ok(crypto) = window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes
+}

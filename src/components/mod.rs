@@ -1,0 +1,15 @@
+//! Reusable UI pieces, one folder per component.
+
+pub mod confirm_dialog;
+pub mod employee_form;
+pub mod employee_table;
+pub mod institution_editor;
+pub mod language_picker;
+pub mod lock_overlay;
+pub mod modal;
+pub mod name_dialog;
+pub mod points_dialog;
+pub mod progress_bar;
+pub mod reset_dialog;
+pub mod sync_status;
+pub mod toast;

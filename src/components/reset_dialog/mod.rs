@@ -1,0 +1,86 @@
+//! "🔴 RESET PUNCTAJ": says what will happen and asks for the institution's name to be typed,
+//! so that a reset is never one careless click (the legacy app saw eight in 26 minutes).
+
+use leptos::prelude::*;
+
+use crate::components::modal::Modal;
+use crate::i18n::use_i18n;
+use crate::sync::ResetStage;
+
+#[component]
+pub fn ResetDialog(
+    #[prop(into)] institution_name: String,
+    employee_count: usize,
+    total_points: i64,
+    /// The reset's progress, once confirmed.
+    #[prop(into)]
+    stage: Signal<Option<ResetStage>>,
+    on_confirm: Callback<()>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let typed = RwSignal::new(String::new());
+    let expected = StoredValue::new(institution_name.clone());
+    let matches = move || typed.with(|typed| expected.with_value(|name| typed.trim() == name));
+    let busy = move || stage.get().is_some();
+    let explain = {
+        let name = institution_name.clone();
+        move || (i18n.texts().reset_explain)(&name, employee_count, total_points)
+    };
+    let prompt = {
+        let name = institution_name.clone();
+        move || (i18n.texts().reset_type_name)(&name)
+    };
+    let title = Signal::derive(move || i18n.texts().reset_title.to_string());
+    view! {
+        <Modal title on_close testid="reset-dialog">
+            <form
+                class="form-grid"
+                on:submit=move |event| {
+                    event.prevent_default();
+                    if matches() && !busy() {
+                        on_confirm.run(());
+                    }
+                }
+            >
+                <p class="danger-text">{explain}</p>
+                <label class="field">
+                    <span>{prompt}</span>
+                    <input
+                        type="text"
+                        autocomplete="off"
+                        data-testid="reset-confirm-input"
+                        prop:value=move || typed.get()
+                        on:input:target=move |event| typed.set(event.target().value())
+                        disabled=busy
+                    />
+                </label>
+                <Show when=busy>
+                    <p class="progress-text" aria-live="polite">
+                        {move || {
+                            let t = i18n.texts();
+                            match stage.get() {
+                                Some(ResetStage::Uploading) => t.reset_uploading,
+                                Some(ResetStage::Resetting) => t.reset_resetting,
+                                None => "",
+                            }
+                        }}
+                    </p>
+                </Show>
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| on_close.run(()) disabled=busy>
+                        {move || i18n.texts().cancel}
+                    </button>
+                    <button
+                        type="submit"
+                        class="button button-danger"
+                        data-testid="reset-confirm"
+                        disabled=move || !matches() || busy()
+                    >
+                        {move || if busy() { i18n.texts().working } else { i18n.texts().reset_confirm }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}

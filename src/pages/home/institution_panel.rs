@@ -1,0 +1,308 @@
+//! One institution: when its points last changed, the actions the user may take (points,
+//! members, reset), and its table.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use punctaj_core::archive::ArchiveAuthor;
+use punctaj_core::model::{Employee, Institution};
+use punctaj_core::permissions::Capability;
+
+use crate::api;
+use crate::browser;
+use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::employee_form::{EmployeeDraft, EmployeeForm};
+use crate::components::employee_table::EmployeeTable;
+use crate::components::points_dialog::{PointsChange, PointsDialog, PointsMode};
+use crate::components::reset_dialog::ResetDialog;
+use crate::components::toast::use_toasts;
+use crate::i18n::{Texts, error_message, use_i18n};
+use crate::mutation::Mutation;
+use crate::session::use_session;
+use crate::sync::{ResetError, ResetStage, reset_institution, use_sync};
+
+#[derive(Clone, Debug, PartialEq)]
+enum PanelDialog {
+    Points(PointsMode),
+    AddEmployee,
+    EditEmployee(Employee),
+    DeleteEmployees,
+    Reset,
+}
+
+fn reset_error_text(t: &Texts, error: &ResetError) -> String {
+    match error {
+        ResetError::NotInLocalData => t.err_not_found.to_string(),
+        ResetError::Upload(error) => (t.reset_upload_failed)(&error_message(t, error)),
+        ResetError::LostRace => t.reset_lost_race.to_string(),
+        ResetError::Reset(error) => (t.reset_rpc_failed)(&error_message(t, error)),
+    }
+}
+
+#[component]
+pub fn InstitutionPanel(institution: Memo<Option<Institution>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sync = use_sync();
+    let toasts = use_toasts();
+    let mutation = Mutation::new();
+    let dialog = RwSignal::new(None::<PanelDialog>);
+    let selection = RwSignal::new(BTreeSet::<String>::new());
+    let reset_stage = RwSignal::new(None::<ResetStage>);
+    let close = Callback::new(move |()| dialog.set(None));
+
+    // The panel is only shown with an institution; default values never render.
+    let current = Signal::derive(move || institution.get().unwrap_or_default());
+    let institution_id = move || institution.with(|i| i.as_ref().map(|i| i.id).unwrap_or_default());
+    let employees = Memo::new(move |_| {
+        let id = institution_id();
+        sync.local.with(|local| {
+            local
+                .as_ref()
+                .map(|local| local.snapshot.employees_of(id).cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    });
+    // A new institution, or rows that disappeared: the selection follows the data.
+    Effect::new(move |_| {
+        let live: BTreeSet<String> = employees.with(|e| e.iter().map(|e| e.id.clone()).collect());
+        if selection.with_untracked(|s| s.iter().any(|id| !live.contains(id))) {
+            selection.update(|s| s.retain(|id| live.contains(id)));
+        }
+    });
+
+    let can = move |capability| session.can(capability, Some(institution_id()));
+    let writable = move || sync.can_write();
+    let last_change = move || {
+        current
+            .with(|i| i.last_points_change_at.map(browser::format_local))
+            .unwrap_or_else(|| i18n.texts().never.to_string())
+    };
+    let offline = move || !writable() && !sync.locked.get() && sync.local.with(Option::is_some);
+
+    let change_points = Callback::new(move |change: PointsChange| {
+        let client = session.client();
+        let id = institution_id();
+        let PointsChange {
+            amount,
+            delta,
+            employee_ids,
+        } = change;
+        let count = employee_ids.len();
+        mutation.run(
+            async move { api::change_points(&client, id, &employee_ids, delta).await },
+            move |_| {
+                let t = i18n.texts();
+                toasts.success(if delta > 0 {
+                    (t.points_added)(amount, count)
+                } else {
+                    (t.points_subtracted)(amount, count)
+                });
+                dialog.set(None);
+            },
+        );
+    });
+    let add_employee = Callback::new(move |draft: EmployeeDraft| {
+        let client = session.client();
+        let id = institution_id();
+        mutation.run(
+            async move {
+                api::add_employee(&client, id, draft.rank, &draft.fields, draft.punctaj).await
+            },
+            move |_| {
+                toasts.success(i18n.texts().employee_added);
+                dialog.set(None);
+            },
+        );
+    });
+    let edit_employee = move |employee_id: String| {
+        Callback::new(move |draft: EmployeeDraft| {
+            let client = session.client();
+            let employee_id = employee_id.clone();
+            mutation.run(
+                async move {
+                    api::update_employee(
+                        &client,
+                        &employee_id,
+                        draft.rank,
+                        &draft.fields,
+                        Some(draft.punctaj),
+                    )
+                    .await
+                },
+                move |_| {
+                    toasts.success(i18n.texts().employee_saved);
+                    dialog.set(None);
+                },
+            );
+        })
+    };
+    let delete_employees = Callback::new(move |()| {
+        let client = session.client();
+        let ids: Vec<String> = selection.get_untracked().into_iter().collect();
+        let count = ids.len();
+        mutation.run(
+            async move { api::delete_employees(&client, &ids).await },
+            move |_| {
+                toasts.success((i18n.texts().employees_deleted)(count));
+                selection.set(BTreeSet::new());
+                dialog.set(None);
+            },
+        );
+    });
+    let reset = Callback::new(move |()| {
+        if reset_stage.get_untracked().is_some() {
+            return;
+        }
+        let Some(access) = session.granted_access() else {
+            return;
+        };
+        let author = ArchiveAuthor {
+            name: access
+                .display_name
+                .clone()
+                .or(access.email.clone())
+                .unwrap_or_default(),
+            discord_id: access.discord_id.clone(),
+            user_id: access.user_id.clone(),
+        };
+        let id = institution_id();
+        reset_stage.set(Some(ResetStage::Uploading));
+        leptos::task::spawn_local(async move {
+            let result = reset_institution(sync, id, author, move |stage| {
+                let _ = reset_stage.try_set(Some(stage));
+            })
+            .await;
+            let t = i18n.texts();
+            match result {
+                Ok(key) => {
+                    toasts.success((t.reset_done)(&key));
+                    let _ = dialog.try_set(None);
+                }
+                Err(error) => toasts.error(reset_error_text(t, &error)),
+            }
+            let _ = reset_stage.try_set(None);
+        });
+    });
+    let edit_selected = move |_| {
+        let ids = selection.get_untracked();
+        let chosen = (ids.len() == 1)
+            .then(|| employees.with_untracked(|e| e.iter().find(|e| ids.contains(&e.id)).cloned()))
+            .flatten();
+        match chosen {
+            Some(employee) => dialog.set(Some(PanelDialog::EditEmployee(employee))),
+            None => toasts.info(i18n.texts().select_one_to_edit),
+        }
+    };
+
+    view! {
+        <section class="institution-panel" aria-label=move || current.with(|i| i.name.clone())>
+            <header class="panel-header">
+                <h2>{move || current.with(|i| i.name.clone())}</h2>
+                <p class="last-change">
+                    {move || i18n.texts().last_points_change} " "
+                    <time data-testid="last-points-change">{last_change}</time>
+                </p>
+            </header>
+            <Show when=offline>
+                <p class="notice">{move || i18n.texts().read_only_offline}</p>
+            </Show>
+            <div class="toolbar">
+                <Show when=move || can(Capability::Points)>
+                    <button class="button button-primary" data-testid="points-add"
+                        disabled=move || !writable() || employees.with(Vec::is_empty)
+                        on:click=move |_| dialog.set(Some(PanelDialog::Points(PointsMode::Add)))>
+                        {move || i18n.texts().points_add}
+                    </button>
+                    <button class="button" data-testid="points-subtract"
+                        disabled=move || !writable() || employees.with(Vec::is_empty)
+                        on:click=move |_| dialog.set(Some(PanelDialog::Points(PointsMode::Subtract)))>
+                        {move || i18n.texts().points_subtract}
+                    </button>
+                </Show>
+                <Show when=move || can(Capability::Employees)>
+                    <button class="button" data-testid="employee-add" disabled=move || !writable()
+                        on:click=move |_| dialog.set(Some(PanelDialog::AddEmployee))>
+                        {move || i18n.texts().employee_add}
+                    </button>
+                    <button class="button" data-testid="employee-edit"
+                        disabled=move || !writable() || selection.with(|s| s.len() != 1)
+                        on:click=edit_selected>
+                        {move || i18n.texts().employee_edit}
+                    </button>
+                    <button class="button button-danger-outline" data-testid="employee-delete"
+                        disabled=move || !writable() || selection.with(BTreeSet::is_empty)
+                        on:click=move |_| dialog.set(Some(PanelDialog::DeleteEmployees))>
+                        {move || i18n.texts().employee_delete_selected}
+                    </button>
+                </Show>
+                <Show when=move || can(Capability::Reset)>
+                    <button class="button button-danger" data-testid="reset-punctaj"
+                        disabled=move || !writable() || employees.with(Vec::is_empty)
+                        on:click=move |_| dialog.set(Some(PanelDialog::Reset))>
+                        {move || i18n.texts().reset_button}
+                    </button>
+                </Show>
+            </div>
+            <EmployeeTable
+                institution=current
+                employees=employees
+                selection=selection
+                disabled=sync.locked
+            />
+        </section>
+        {move || {
+            let t = i18n.texts();
+            match dialog.get() {
+                Some(PanelDialog::Points(mode)) => view! {
+                    <PointsDialog
+                        mode=mode
+                        institution=current
+                        employees=employees
+                        initially_selected=selection.get_untracked()
+                        busy=mutation.busy
+                        on_submit=change_points
+                        on_close=close
+                    />
+                }.into_any(),
+                Some(PanelDialog::AddEmployee) => view! {
+                    <EmployeeForm institution=current busy=mutation.busy on_submit=add_employee on_close=close />
+                }.into_any(),
+                Some(PanelDialog::EditEmployee(employee)) => {
+                    let on_submit = edit_employee(employee.id.clone());
+                    view! {
+                        <EmployeeForm institution=current employee=employee busy=mutation.busy on_submit on_close=close />
+                    }.into_any()
+                }
+                Some(PanelDialog::DeleteEmployees) => view! {
+                    <ConfirmDialog
+                        title=t.employee_delete_selected.to_string()
+                        message=(t.employee_delete_confirm)(selection.get_untracked().len())
+                        confirm_label=t.delete.to_string()
+                        danger=true
+                        busy=mutation.busy
+                        on_confirm=delete_employees
+                        on_cancel=close
+                        confirm_testid="employee-delete-confirm"
+                    />
+                }.into_any(),
+                Some(PanelDialog::Reset) => {
+                    let (count, total) = employees.with_untracked(|e| {
+                        (e.len(), e.iter().map(|e| i64::from(e.punctaj)).sum::<i64>())
+                    });
+                    view! {
+                        <ResetDialog
+                            institution_name=current.with_untracked(|i| i.name.clone())
+                            employee_count=count
+                            total_points=total
+                            stage=reset_stage
+                            on_confirm=reset
+                            on_close=close
+                        />
+                    }.into_any()
+                }
+                None => ().into_any(),
+            }
+        }}
+    }
+}

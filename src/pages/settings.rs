@@ -1,0 +1,215 @@
+//! Settings: the account and language, the synchronisation (the local copy, "⚡ FORȚEAZĂ
+//! SINCRONIZARE CLOUD", the last 100 entries of the sync log) and the Supabase connection.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use punctaj_core::permissions::Capability;
+use punctaj_supabase::ErrorKind;
+
+use crate::api;
+use crate::browser;
+use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::language_picker::LanguagePicker;
+use crate::components::toast::use_toasts;
+use crate::config::{self, ConfigSource};
+use crate::i18n::{error_message, use_i18n};
+use crate::pages::config_problem::ConfigForm;
+use crate::session::use_session;
+use crate::sync::{forget_local_copy, start_download, use_sync};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    view! {
+        <section class="settings-page">
+            <h1>{move || i18n.texts().settings_title}</h1>
+            <section class="card">
+                <h2>{move || i18n.texts().settings_account}</h2>
+                <p>{move || {
+                    let who = session.granted_access()
+                        .and_then(|a| a.email.clone().or(a.display_name.clone()))
+                        .unwrap_or_default();
+                    (i18n.texts().settings_signed_in_as)(&who)
+                }}</p>
+                <LanguagePicker />
+            </section>
+            <SyncSettings />
+            <ConnectionSettings />
+        </section>
+    }
+}
+
+#[component]
+fn SyncSettings() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sync = use_sync();
+    let toasts = use_toasts();
+    let confirming = RwSignal::new(false);
+    let forcing = RwSignal::new(false);
+    let log_version = RwSignal::new(0u32);
+
+    let force = Callback::new(move |()| {
+        forcing.set(true);
+        let client = session.client();
+        spawn_local(async move {
+            let t = i18n.texts();
+            match api::force_sync(&client).await {
+                Ok(outcome) => {
+                    // The forcing client adopts its own bump: it does not lock itself.
+                    crate::sync::adopt_own_change(sync, &outcome, None).await;
+                    toasts.success(t.force_sync_done);
+                    let _ = log_version.try_update(|v| *v += 1);
+                }
+                Err(error) => match error.kind() {
+                    ErrorKind::RateLimited { retry_after_secs } => {
+                        toasts.error((t.force_sync_rate_limited)(retry_after_secs))
+                    }
+                    _ => toasts.error(error_message(t, &error)),
+                },
+            }
+            let _ = forcing.try_set(false);
+            let _ = confirming.try_set(false);
+        });
+    });
+    let clear_copy = move |_| {
+        spawn_local(async move {
+            let t = i18n.texts();
+            match forget_local_copy(sync).await {
+                Ok(()) => toasts.info(t.local_copy_cleared),
+                Err(error) => toasts.error((t.persist_failed)(&error.to_string())),
+            }
+        });
+    };
+    let summary = move || {
+        let t = i18n.texts();
+        sync.local.with(|local| {
+            local.as_ref().map(|l| {
+                (t.local_copy_summary)(
+                    l.stamp.version,
+                    l.snapshot.employees.len(),
+                    l.archives.len(),
+                )
+            })
+        })
+    };
+    let hash = move || {
+        sync.local.with(|l| {
+            l.as_ref()
+                .map(|l| l.stamp.data_hash.clone())
+                .unwrap_or_default()
+        })
+    };
+    let log = LocalResource::new(move || {
+        log_version.track();
+        sync.local.track();
+        let client = session.client();
+        let options = api::scoped();
+        async move { api::recent_sync_log(&client, options).await }
+    });
+
+    view! {
+        <section class="card">
+            <h2>{move || i18n.texts().settings_sync}</h2>
+            <h3>{move || i18n.texts().local_copy_heading}</h3>
+            <p data-testid="local-copy-summary">{summary}</p>
+            <p class="hash">{move || i18n.texts().local_copy_hash} ": " <code data-testid="local-hash">{hash}</code></p>
+            <div class="row-actions">
+                <button class="button" data-testid="download-now" disabled=move || sync.is_downloading() || sync.locked.get()
+                    on:click=move |_| start_download(sync)>
+                    {move || i18n.texts().lock_download}
+                </button>
+                <button class="button" data-testid="clear-local-copy" disabled=move || sync.is_downloading() on:click=clear_copy>
+                    {move || i18n.texts().local_copy_clear}
+                </button>
+            </div>
+            <Show when=move || session.can(Capability::ForceSync, None)>
+                <div class="force-sync">
+                    <p class="hint">{move || i18n.texts().force_sync_explain}</p>
+                    <button class="button button-warning button-large" data-testid="force-sync"
+                        disabled=move || !sync.can_write() || forcing.get()
+                        on:click=move |_| confirming.set(true)>
+                        {move || i18n.texts().force_sync}
+                    </button>
+                </div>
+            </Show>
+            <Show when=move || confirming.get()>
+                <ConfirmDialog
+                    title=i18n.texts().force_sync_confirm_title.to_string()
+                    message=i18n.texts().force_sync_confirm_body.to_string()
+                    confirm_label=i18n.texts().confirm.to_string()
+                    busy=forcing
+                    on_confirm=force
+                    on_cancel=Callback::new(move |()| confirming.set(false))
+                    confirm_testid="force-sync-confirm"
+                />
+            </Show>
+            <h3>{move || i18n.texts().sync_log_heading}</h3>
+            <Transition fallback=move || view! { <p>{move || i18n.texts().loading}</p> }>
+                {move || Suspend::new(async move {
+                    let t = i18n.texts();
+                    match log.await {
+                        Err(error) => view! { <p class="field-error">{error_message(t, &error)}</p> }.into_any(),
+                        Ok(entries) if entries.is_empty() => view! { <p class="empty">{t.sync_log_empty}</p> }.into_any(),
+                        Ok(entries) => view! {
+                            <div class="table-scroll">
+                                <table class="sync-log" data-testid="sync-log">
+                                    <thead><tr>
+                                        <th>{t.sync_log_when}</th><th>{t.sync_log_who}</th><th>{t.sync_log_type}</th>
+                                        <th>{t.sync_log_status}</th><th class="numeric">{t.sync_log_items}</th><th>{t.sync_log_error}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {entries.into_iter().map(|entry| {
+                                            let when = punctaj_core::time::parse_timestamp(&entry.synced_at)
+                                                .map(browser::format_local)
+                                                .unwrap_or(entry.synced_at.clone());
+                                            view! {
+                                                <tr data-testid="sync-log-row" data-type=entry.sync_type.clone() data-status=entry.status.clone()>
+                                                    <td>{when}</td>
+                                                    <td>{entry.user_name.clone().unwrap_or_default()}</td>
+                                                    <td>{entry.sync_type.clone()}</td>
+                                                    <td>{entry.status.clone()}</td>
+                                                    <td class="numeric">{entry.items_synced}</td>
+                                                    <td>{entry.error_message.clone().unwrap_or_default()}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ConnectionSettings() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let source = use_context::<ConfigSource>().unwrap_or(ConfigSource::File);
+    let client = session.client();
+    let url = client.config().url().to_string();
+    let key = client.config().anon_key().to_string();
+    view! {
+        <section class="card">
+            <h2>{move || i18n.texts().settings_connection}</h2>
+            <p>{move || match source {
+                ConfigSource::File => i18n.texts().config_using_file,
+                ConfigSource::BrowserOverride => i18n.texts().config_using_override,
+            }}</p>
+            <ConfigForm url key />
+            <Show when=move || source == ConfigSource::BrowserOverride>
+                <button class="button" data-testid="config-clear" on:click=move |_| {
+                    config::clear_override();
+                    browser::reload();
+                }>
+                    {move || i18n.texts().config_clear_override}
+                </button>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,78 @@
+//! A client never locks because of its own change. Every data-changing RPC answers the new
+//! version and hash; when that version directly follows the installed one, nobody else changed
+//! anything in between, so the client re-reads the tables, checks they hash to the answered
+//! hash, and installs them at that version. Otherwise someone else's change came first: the
+//! next check locks, as it must.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use punctaj_core::canonical::data_hash;
+use punctaj_core::sync::{RemoteObject, accept_own_change};
+use punctaj_supabase::SendOptions;
+
+use crate::api::{self, MutationOutcome};
+use crate::browser;
+
+use super::engine::SyncEngine;
+use super::local_copy::{self, ArchiveSummary, LocalCopy};
+
+/// An archive this client has just stored (a reset), to show without downloading it back.
+pub struct OwnArchive {
+    pub key: String,
+    pub text: String,
+}
+
+/// Installs the data after this client's own change; `false` when it could not (the lock will
+/// then ask for a download).
+pub async fn adopt_own_change(
+    engine: SyncEngine,
+    outcome: &MutationOutcome,
+    new_archive: Option<OwnArchive>,
+) -> bool {
+    let Some(local) = engine.local.get_untracked() else {
+        return false;
+    };
+    let stamp = outcome.stamp();
+    if !accept_own_change(&local.stamp, &stamp) {
+        return false;
+    }
+    let _ = engine.pending_own.try_set(Some(stamp.clone()));
+    let client = engine.session.client();
+    let adopted = match api::fetch_snapshot(&client, &SendOptions::default(), |_| {}).await {
+        Ok((snapshot, _)) if data_hash(&snapshot) == stamp.data_hash.to_ascii_lowercase() => {
+            let mut archives = local.archives.clone();
+            let mut texts = Vec::new();
+            if let Some(archive) = new_archive {
+                let object = RemoteObject {
+                    name: archive.key.clone(),
+                    etag: None,
+                    updated_at: None,
+                    size: Some(archive.text.len() as u64),
+                };
+                archives.push(ArchiveSummary::read(object, &archive.text));
+                texts.push((archive.key, archive.text));
+            }
+            let copy = LocalCopy {
+                stamp: stamp.clone(),
+                snapshot,
+                archives,
+                installed_at_ms: browser::now_ms(),
+            };
+            // Kept for the next reload; if the browser cannot keep it, a download will.
+            let _ = local_copy::store(&copy, &texts, &[]).await;
+            // Only if nothing else was installed meanwhile.
+            if engine
+                .local
+                .get_untracked()
+                .is_some_and(|now| now.stamp == local.stamp)
+            {
+                let _ = engine.local.try_set(Some(Arc::new(copy)));
+            }
+            true
+        }
+        _ => false,
+    };
+    let _ = engine.pending_own.try_set(None);
+    adopted
+}
