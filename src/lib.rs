@@ -18,6 +18,7 @@ pub mod config;
 pub mod i18n;
 pub mod mutation;
 pub mod pages;
+pub mod routes;
 pub mod session;
 pub mod sync;
 

@@ -44,6 +44,8 @@ alter default privileges in schema public grant all on sequences to anon, authen
 create schema if not exists extensions;
 create extension if not exists pgcrypto with schema extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
+-- GoTrue and Storage (here: the local backend in their roles) use pgcrypto too.
+grant usage on schema extensions to supabase_auth_admin, supabase_storage_admin;
 
 -- auth --------------------------------------------------------------------------------------------
 create schema if not exists auth authorization supabase_auth_admin;
@@ -109,7 +111,26 @@ create table if not exists auth.refresh_tokens (
   session_id uuid references auth.sessions (id) on delete cascade
 );
 
+-- PKCE flow states (GoTrue's table; the columns the local backend uses, the method as text).
+create table if not exists auth.flow_state (
+  id uuid primary key,
+  user_id uuid references auth.users (id) on delete cascade,
+  auth_code text not null,
+  code_challenge_method text not null,
+  code_challenge text not null,
+  provider_type text not null,
+  provider_access_token text,
+  provider_refresh_token text,
+  created_at timestamptz,
+  updated_at timestamptz,
+  authentication_method text not null,
+  auth_code_issued_at timestamptz
+);
+create index if not exists idx_auth_code on auth.flow_state (auth_code);
+create index if not exists refresh_tokens_session_id_revoked_idx on auth.refresh_tokens (session_id, revoked);
+
 alter table auth.users owner to supabase_auth_admin;
+alter table auth.flow_state owner to supabase_auth_admin;
 alter table auth.identities owner to supabase_auth_admin;
 alter table auth.sessions owner to supabase_auth_admin;
 alter table auth.refresh_tokens owner to supabase_auth_admin;
@@ -298,3 +319,51 @@ create table if not exists local_backend.object_blobs (
 );
 alter table local_backend.object_blobs owner to supabase_storage_admin;
 grant usage on schema local_backend to supabase_storage_admin, supabase_auth_admin;
+
+-- Schema cache reloads ----------------------------------------------------------------------------
+-- As on Supabase (`extensions.pgrst_ddl_watch`/`pgrst_drop_watch`): after DDL that can change what
+-- the API exposes, tell PostgREST — here the local backend, which listens on channel `pgrst` — to
+-- reload its schema cache. Notifications are delivered at commit, duplicates folded into one.
+create or replace function extensions.pgrst_ddl_watch() returns event_trigger
+language plpgsql as $$
+declare
+  cmd record;
+begin
+  for cmd in select * from pg_event_trigger_ddl_commands() loop
+    if cmd.command_tag in (
+         'CREATE SCHEMA', 'ALTER SCHEMA', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO',
+         'ALTER TABLE', 'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'CREATE VIEW', 'ALTER VIEW',
+         'CREATE MATERIALIZED VIEW', 'ALTER MATERIALIZED VIEW', 'CREATE FUNCTION', 'ALTER FUNCTION',
+         'CREATE TRIGGER', 'CREATE TYPE', 'ALTER TYPE', 'CREATE RULE', 'COMMENT')
+       and cmd.schema_name is distinct from 'pg_temp' then
+      notify pgrst, 'reload schema';
+    end if;
+  end loop;
+end
+$$;
+
+create or replace function extensions.pgrst_drop_watch() returns event_trigger
+language plpgsql as $$
+declare
+  obj record;
+begin
+  for obj in select * from pg_event_trigger_dropped_objects() loop
+    if obj.object_type in ('schema', 'table', 'foreign table', 'view', 'materialized view',
+                           'function', 'trigger', 'type', 'rule')
+       and obj.is_temporary is false then
+      notify pgrst, 'reload schema';
+    end if;
+  end loop;
+end
+$$;
+
+do $$
+begin
+  if not exists (select from pg_event_trigger where evtname = 'pgrst_ddl_watch') then
+    create event trigger pgrst_ddl_watch on ddl_command_end execute procedure extensions.pgrst_ddl_watch();
+  end if;
+  if not exists (select from pg_event_trigger where evtname = 'pgrst_drop_watch') then
+    create event trigger pgrst_drop_watch on sql_drop execute procedure extensions.pgrst_drop_watch();
+  end if;
+end
+$$;

@@ -8,6 +8,7 @@ use punctaj_core::permissions::Capability;
 use crate::components::language_picker::LanguagePicker;
 use crate::components::sync_status::SyncStatus;
 use crate::i18n::use_i18n;
+use crate::routes;
 use crate::session::use_session;
 use crate::sync::{forget_local_copy, use_sync};
 
@@ -44,17 +45,17 @@ pub fn Header() -> impl IntoView {
     };
     view! {
         <header class="app-header">
-            <A href="/" attr:class="brand">"⭐ " {move || i18n.texts().app_name}</A>
+            <A href=routes::home() attr:class="brand">"⭐ " {move || i18n.texts().app_name}</A>
             <nav class="main-nav">
-                <A href="/" attr:data-testid="nav-home" exact=true>{move || i18n.texts().nav_home}</A>
-                <A href="/archive" attr:data-testid="nav-archive">{move || i18n.texts().nav_archive}</A>
+                <A href=routes::home() attr:data-testid="nav-home" exact=true>{move || i18n.texts().nav_home}</A>
+                <A href=routes::archive() attr:data-testid="nav-archive">{move || i18n.texts().nav_archive}</A>
                 <Show when=may_audit>
-                    <A href="/audit" attr:data-testid="nav-audit">{move || i18n.texts().nav_audit}</A>
+                    <A href=routes::audit() attr:data-testid="nav-audit">{move || i18n.texts().nav_audit}</A>
                 </Show>
                 <Show when=may_manage_members>
-                    <A href="/members" attr:data-testid="nav-members">{move || i18n.texts().nav_members}</A>
+                    <A href=routes::members() attr:data-testid="nav-members">{move || i18n.texts().nav_members}</A>
                 </Show>
-                <A href="/settings" attr:data-testid="nav-settings">{move || i18n.texts().nav_settings}</A>
+                <A href=routes::settings() attr:data-testid="nav-settings">{move || i18n.texts().nav_settings}</A>
             </nav>
             <SyncStatus />
             <div class="account">

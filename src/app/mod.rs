@@ -8,13 +8,13 @@ use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use leptos_router::components::Router;
 
-use crate::browser;
 use crate::components::toast::{Toaster, provide_toasts};
 use crate::config::{self, LoadedConfig};
 use crate::i18n::{error_message, provide_i18n, use_i18n};
 use crate::pages::config_problem::ConfigProblemPage;
 use crate::pages::login::LoginPage;
 use crate::pages::pending::PendingPage;
+use crate::routes;
 use crate::session::{AccessState, provide_session, use_session};
 use crate::sync::provide_sync_engine;
 
@@ -64,7 +64,7 @@ fn Configured(loaded: LoadedConfig) -> impl IntoView {
             },
         );
     view! {
-        <Router base=browser::base_path()>
+        <Router base=routes::router_base()>
             {move || match gate.get() {
                 Gate::SignedOut => EitherOf5::A(view! { <LoginPage /> }),
                 Gate::Loading => EitherOf5::B(view! { <Splash /> }),

@@ -55,8 +55,14 @@ pub struct I18n {
 }
 
 impl I18n {
+    /// The texts of the current language; tracked inside views (so they follow a language
+    /// change), untracked in event handlers and setup code.
     pub fn texts(&self) -> &'static Texts {
-        self.lang.get().texts()
+        if leptos::reactive::graph::Observer::get().is_some() {
+            self.lang.get().texts()
+        } else {
+            self.lang.get_untracked().texts()
+        }
     }
 
     pub fn set(&self, lang: Lang) {

@@ -39,7 +39,15 @@ pub fn run_checks(engine: SyncEngine) {
             match outcome {
                 Ok((meta, _)) => {
                     backoff.update_value(CheckBackoff::record_success);
-                    if engine.cloud.get_untracked().as_ref() != Some(&meta) {
+                    // An answer older than data installed since the check started (a download or
+                    // an own change landed meanwhile) says nothing new: it must not look like the
+                    // cloud went back in time.
+                    let stale = engine.local.with_untracked(|local| {
+                        local.as_ref().is_some_and(|local| {
+                            meta.version < local.stamp.version && now < local.installed_at_ms
+                        })
+                    });
+                    if !stale && engine.cloud.get_untracked().as_ref() != Some(&meta) {
                         let _ = engine.cloud.try_set(Some(meta));
                     }
                     let _ = engine.check.try_update(|check| {

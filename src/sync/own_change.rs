@@ -68,6 +68,14 @@ pub async fn adopt_own_change(
                 .is_some_and(|now| now.stamp == local.stamp)
             {
                 let _ = engine.local.try_set(Some(Arc::new(copy)));
+                // The cloud is at least at this version now: until the next check says more,
+                // the last answer (older) must not make the cloud look as if it went back.
+                let _ = engine.cloud.try_update(|cloud| {
+                    if let Some(cloud) = cloud.as_mut().filter(|c| c.version < stamp.version) {
+                        cloud.version = stamp.version;
+                        cloud.data_hash = stamp.data_hash.clone();
+                    }
+                });
             }
             true
         }

@@ -12,10 +12,10 @@ use crate::components::name_dialog::NameDialog;
 use crate::components::toast::use_toasts;
 use crate::i18n::use_i18n;
 use crate::mutation::Mutation;
+use crate::routes;
 use crate::session::use_session;
 use crate::sync::use_sync;
 
-use super::city_href;
 use super::deleted_items::DeletedItems;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub fn CityBar(cities: Memo<Vec<City>>, selected: Memo<Option<City>>) -> impl In
                 move |outcome| {
                     toasts.success((i18n.texts().city_added)(&shown));
                     if let Some(id) = outcome.extra.get("city_id").and_then(|v| v.as_i64()) {
-                        navigate(&city_href(id), Default::default());
+                        navigate(&routes::city(id), Default::default());
                     }
                     dialog.set(None);
                 },
@@ -81,7 +81,7 @@ pub fn CityBar(cities: Memo<Vec<City>>, selected: Memo<Option<City>>) -> impl In
             async move { api::delete_city(&client, city_id).await },
             move |_| {
                 toasts.success((i18n.texts().city_deleted)(&name));
-                navigate("/", Default::default());
+                navigate(&routes::home(), Default::default());
                 dialog.set(None);
             },
         );
@@ -96,7 +96,7 @@ pub fn CityBar(cities: Memo<Vec<City>>, selected: Memo<Option<City>>) -> impl In
                     let current = move || selected_id() == Some(id);
                     view! {
                         <A
-                            href=city_href(id)
+                            href=routes::city(id)
                             attr:class=move || if current() { "tab tab-current" } else { "tab" }
                             attr:data-testid="city-tab"
                             attr:data-name=name

@@ -16,10 +16,10 @@ use crate::components::name_dialog::NameDialog;
 use crate::components::toast::use_toasts;
 use crate::i18n::use_i18n;
 use crate::mutation::Mutation;
+use crate::routes;
 use crate::session::use_session;
 use crate::sync::use_sync;
 
-use super::{city_href, institution_href};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum InstitutionDialog {
@@ -71,7 +71,7 @@ pub fn InstitutionBar(
                 move |outcome| {
                     toasts.success((i18n.texts().institution_added)(&shown));
                     if let Some(id) = outcome.extra.get("institution_id").and_then(|v| v.as_i64()) {
-                        navigate(&institution_href(city_id, id), Default::default());
+                        navigate(&routes::institution(city_id, id), Default::default());
                     }
                     dialog.set(None);
                 },
@@ -138,7 +138,7 @@ pub fn InstitutionBar(
             async move { api::delete_institution(&client, id).await },
             move |_| {
                 toasts.success((i18n.texts().institution_deleted)(&name));
-                navigate(&city_href(city_id), Default::default());
+                navigate(&routes::city(city_id), Default::default());
                 dialog.set(None);
             },
         );
@@ -154,7 +154,7 @@ pub fn InstitutionBar(
                 {
                     let id = institution.id;
                     let name = institution.name.clone();
-                    let href = institution_href(institution.city_id, id);
+                    let href = routes::institution(institution.city_id, id);
                     let current = move || selected_id() == Some(id);
                     view! {
                         <A

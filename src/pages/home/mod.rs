@@ -23,14 +23,6 @@ fn by_name<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
     items.sort_by_cached_key(|item| punctaj_core::table::fold(name(item)));
 }
 
-pub fn city_href(city_id: i64) -> String {
-    format!("/city/{city_id}")
-}
-
-pub fn institution_href(city_id: i64, institution_id: i64) -> String {
-    format!("/city/{city_id}/institution/{institution_id}")
-}
-
 #[component]
 pub fn HomePage() -> impl IntoView {
     let sync = use_sync();

@@ -230,4 +230,15 @@ export class Cleanup {
   }
 }
 
+/** For one test: a fresh backend, the app served for it, and their teardown after the test. */
+export async function startStack(t, options) {
+  const cleanup = new Cleanup();
+  t.after(() => cleanup.run());
+  const backend = await Backend.start(options);
+  cleanup.add(() => backend.destroy());
+  const app = await serveApp(backend);
+  cleanup.add(() => app.close());
+  return { backend, app, cleanup };
+}
+
 export { waitFor };

@@ -1,0 +1,25 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use deadpool_postgres::Pool;
+
+use crate::config::Config;
+use crate::rest::schema_cache::SchemaCacheHandle;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: Pool,
+    pub schema: SchemaCacheHandle,
+}
+
+impl AppState {
+    pub fn jwt_secret(&self) -> &[u8] {
+        self.config.jwt_secret.as_bytes()
+    }
+
+    pub fn leeway(&self) -> i64 {
+        self.config.jwt_leeway_secs as i64
+    }
+}
