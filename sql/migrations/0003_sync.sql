@@ -22,6 +22,52 @@ as $$
            '[^A-Za-z0-9-]+', '_', 'g'), '_'), ''), '_')
 $$;
 
+-- Two names are the same name when they differ only in case, or when they would share an archive
+-- folder (their slugs are equal: "Poliție" and "Politie", "Saint Denis" and "Saint_Denis").
+create or replace function app.same_name(a text, b text)
+returns boolean
+language sql
+immutable
+strict
+parallel safe
+set search_path = ''
+as $$
+  select pg_catalog.lower(a) = pg_catalog.lower(b) or app.slug(a) = app.slug(b)
+$$;
+
+-- The archive keys of one institution: `<slug(city)>/<slug(institution)>_YYYY-MM-DD_HH-MM-SS.json`
+-- (UTC). The one rule behind both the storage upload policy and reset_punctaj; the Rust twin is
+-- punctaj_core::archive::archive_object_key.
+create or replace function app.archive_key_prefix(p_city text, p_institution text)
+returns text
+language sql
+immutable
+strict
+parallel safe
+set search_path = ''
+as $$
+  select app.slug(p_city) || '/' || app.slug(p_institution) || '_'
+$$;
+
+create or replace function app.is_archive_key(p_key text, p_city text, p_institution text)
+returns boolean
+language sql
+immutable
+strict
+parallel safe
+set search_path = ''
+as $$
+  select pg_catalog.starts_with(p_key, app.archive_key_prefix(p_city, p_institution))
+     and pg_catalog.substr(p_key, pg_catalog.length(app.archive_key_prefix(p_city, p_institution)) + 1)
+         ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}\.json$'
+$$;
+
+-- Live names must be distinct as archive folders too (the same rule as app.same_name, enforced).
+create unique index if not exists cities_live_slug_key
+  on public.cities (app.slug(name)) where deleted_at is null;
+create unique index if not exists institutions_live_slug_key
+  on public.institutions (city_id, app.slug(name)) where deleted_at is null;
+
 -- app.apply_points: the one clamp used by change_points: never below 0, never above 2^31-1 ---------
 create or replace function app.apply_points(current integer, delta integer)
 returns integer
@@ -324,6 +370,9 @@ $$;
 
 revoke execute on function app.slug(text) from public, anon;
 revoke execute on function app.apply_points(integer, integer) from public, anon, authenticated;
+revoke execute on function app.same_name(text, text) from public, anon, authenticated;
+revoke execute on function app.archive_key_prefix(text, text) from public, anon;
+revoke execute on function app.is_archive_key(text, text, text) from public, anon;
 revoke execute on function app.canonical_document() from public, anon, authenticated;
 revoke execute on function app.compute_data_hash() from public, anon, authenticated;
 revoke execute on function app.bump_version(jsonb) from public, anon, authenticated;
@@ -334,6 +383,8 @@ revoke execute on function app.tg_bump_at_commit() from public, anon, authentica
 revoke execute on function app.tg_truncate_bump() from public, anon, authenticated;
 -- The storage policy helper (0005) computes slugs as the caller.
 grant execute on function app.slug(text) to authenticated, service_role;
+grant execute on function app.archive_key_prefix(text, text) to authenticated, service_role;
+grant execute on function app.is_archive_key(text, text, text) to authenticated, service_role;
 
 -- Trigger definitions (created once; a second run finds them and leaves them alone).
 do $$

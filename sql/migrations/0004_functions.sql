@@ -249,13 +249,13 @@ begin
   perform app.require('structure', null, 'create_city');
   v_name := app.check_label(p_name, 'city name');
   if exists (select 1 from public.cities c
-              where pg_catalog.lower(c.name) = pg_catalog.lower(v_name) and c.deleted_at is null) then
-    raise exception using errcode = '23505', message = format('a city named "%s" already exists', v_name);
+              where app.same_name(c.name, v_name) and c.deleted_at is null) then
+    raise exception using errcode = '23505', message = format('a city named "%s" (or one sharing its archive folder) already exists', v_name);
   end if;
   begin
     insert into public.cities (name) values (v_name) returning id into v_id;
   exception when unique_violation then
-    raise exception using errcode = '23505', message = format('a city named "%s" already exists', v_name);
+    raise exception using errcode = '23505', message = format('a city named "%s" (or one sharing its archive folder) already exists', v_name);
   end;
   perform app.audit('create_city', 'city', v_id::text, v_name, v_id, null,
                     null, jsonb_build_object('name', v_name), null);
@@ -282,14 +282,14 @@ begin
     return app.current_version() || jsonb_build_object('changed', false);
   end if;
   if exists (select 1 from public.cities c
-              where pg_catalog.lower(c.name) = pg_catalog.lower(v_name) and c.deleted_at is null
+              where app.same_name(c.name, v_name) and c.deleted_at is null
                 and c.id <> v_city.id) then
-    raise exception using errcode = '23505', message = format('a city named "%s" already exists', v_name);
+    raise exception using errcode = '23505', message = format('a city named "%s" (or one sharing its archive folder) already exists', v_name);
   end if;
   begin
     update public.cities c set name = v_name where c.id = v_city.id;
   exception when unique_violation then
-    raise exception using errcode = '23505', message = format('a city named "%s" already exists', v_name);
+    raise exception using errcode = '23505', message = format('a city named "%s" (or one sharing its archive folder) already exists', v_name);
   end;
   perform app.audit('rename_city', 'city', v_city.id::text, v_name, v_city.id, null,
                     jsonb_build_object('name', v_city.name), jsonb_build_object('name', v_name), null);
@@ -384,15 +384,15 @@ begin
     raise exception using errcode = '22023', message = format('city "%s" is not deleted', v_city.name);
   end if;
   if exists (select 1 from public.cities c
-              where pg_catalog.lower(c.name) = pg_catalog.lower(v_city.name) and c.deleted_at is null) then
+              where app.same_name(c.name, v_city.name) and c.deleted_at is null) then
     raise exception using errcode = '23505',
-      message = format('cannot restore: a city named "%s" already exists', v_city.name);
+      message = format('cannot restore: a city named "%s" (or one sharing its archive folder) already exists', v_city.name);
   end if;
   begin
     update public.cities c set deleted_at = null, deleted_by = null where c.id = v_city.id;
   exception when unique_violation then
     raise exception using errcode = '23505',
-      message = format('cannot restore: a city named "%s" already exists', v_city.name);
+      message = format('cannot restore: a city named "%s" (or one sharing its archive folder) already exists', v_city.name);
   end;
 
   -- Employees first (they are found through their institutions' deleted_at).
@@ -465,9 +465,9 @@ begin
   if not found then perform app.raise_not_found('city', p_city_id::text); end if;
   if exists (select 1 from public.institutions i
               where i.city_id = v_city.id and i.deleted_at is null
-                and pg_catalog.lower(i.name) = pg_catalog.lower(v_name)) then
+                and app.same_name(i.name, v_name)) then
     raise exception using errcode = '23505',
-      message = format('an institution named "%s" already exists in %s', v_name, v_city.name);
+      message = format('an institution named "%s" (or one sharing its archive folder) already exists in %s', v_name, v_city.name);
   end if;
   begin
     insert into public.institutions (city_id, name, ranks, columns)
@@ -475,7 +475,7 @@ begin
     returning id into v_id;
   exception when unique_violation then
     raise exception using errcode = '23505',
-      message = format('an institution named "%s" already exists in %s', v_name, v_city.name);
+      message = format('an institution named "%s" (or one sharing its archive folder) already exists in %s', v_name, v_city.name);
   end;
   perform app.audit('create_institution', 'institution', v_id::text, v_name, v_city.id, v_id, null,
                     jsonb_build_object('name', v_name, 'ranks', to_jsonb(v_ranks), 'columns', to_jsonb(v_columns)),
@@ -508,15 +508,15 @@ begin
   end if;
   if exists (select 1 from public.institutions i
               where i.city_id = v_inst.city_id and i.deleted_at is null and i.id <> v_inst.id
-                and pg_catalog.lower(i.name) = pg_catalog.lower(v_name)) then
+                and app.same_name(i.name, v_name)) then
     raise exception using errcode = '23505',
-      message = format('an institution named "%s" already exists in %s', v_name, v_city_name);
+      message = format('an institution named "%s" (or one sharing its archive folder) already exists in %s', v_name, v_city_name);
   end if;
   begin
     update public.institutions i set name = v_name where i.id = v_inst.id;
   exception when unique_violation then
     raise exception using errcode = '23505',
-      message = format('an institution named "%s" already exists in %s', v_name, v_city_name);
+      message = format('an institution named "%s" (or one sharing its archive folder) already exists in %s', v_name, v_city_name);
   end;
   perform app.audit('rename_institution', 'institution', v_inst.id::text, v_name, v_inst.city_id, v_inst.id,
                     jsonb_build_object('name', v_inst.name), jsonb_build_object('name', v_name), null);
@@ -733,15 +733,15 @@ begin
   end if;
   if exists (select 1 from public.institutions i
               where i.city_id = v_inst.city_id and i.deleted_at is null
-                and pg_catalog.lower(i.name) = pg_catalog.lower(v_inst.name)) then
+                and app.same_name(i.name, v_inst.name)) then
     raise exception using errcode = '23505',
-      message = format('cannot restore: an institution named "%s" already exists in %s', v_inst.name, v_city.name);
+      message = format('cannot restore: an institution named "%s" (or one sharing its archive folder) already exists in %s', v_inst.name, v_city.name);
   end if;
   begin
     update public.institutions i set deleted_at = null, deleted_by = null where i.id = v_inst.id;
   exception when unique_violation then
     raise exception using errcode = '23505',
-      message = format('cannot restore: an institution named "%s" already exists in %s', v_inst.name, v_city.name);
+      message = format('cannot restore: an institution named "%s" (or one sharing its archive folder) already exists in %s', v_inst.name, v_city.name);
   end;
   with emps as (
     update public.employees e set deleted_at = null, deleted_by = null
@@ -1163,11 +1163,8 @@ begin
   select c.name into v_city_name from public.cities c where c.id = v_inst.city_id;
 
   -- The key.
-  v_prefix := app.slug(v_city_name) || '/' || app.slug(v_inst.name) || '_';
-  if p_archive_path is null
-     or not pg_catalog.starts_with(p_archive_path, v_prefix)
-     or pg_catalog.substr(p_archive_path, pg_catalog.length(v_prefix) + 1)
-        !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}\.json$' then
+  v_prefix := app.archive_key_prefix(v_city_name, v_inst.name);
+  if not coalesce(app.is_archive_key(p_archive_path, v_city_name, v_inst.name), false) then
     raise exception using errcode = '22023',
       message = format('p_archive_path must be %sYYYY-MM-DD_HH-MM-SS.json (UTC), got %s',
                        v_prefix, coalesce(p_archive_path, 'null'));

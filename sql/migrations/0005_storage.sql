@@ -38,12 +38,9 @@ begin
       from public.institution_roles r
       join public.institutions i on i.id = r.institution_id and i.deleted_at is null
       join public.cities c on c.id = i.city_id and c.deleted_at is null
-      cross join lateral (select app.slug(c.name) || '/' || app.slug(i.name) || '_' as prefix) k
      where r.user_id = v_uid
        and r.role = 'leader'
-       and pg_catalog.starts_with(object_name, k.prefix)
-       and pg_catalog.length(object_name) > pg_catalog.length(k.prefix)
-       and pg_catalog.strpos(pg_catalog.substr(object_name, pg_catalog.length(k.prefix) + 1), '/') = 0);
+       and app.is_archive_key(object_name, c.name, i.name));
 end
 $$;
 

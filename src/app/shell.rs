@@ -34,19 +34,10 @@ pub fn SignedInShell() -> impl IntoView {
     run_sync(sync);
     let overlay = sync.overlay_visible;
 
-    // Keyboard: "/" jumps to the search box; while locked, no shortcut reaches the app (the
-    // inert content cannot take focus either).
+    // Keyboard: "/" jumps to the search box. While locked there is no shortcut, and the inert
+    // content cannot take focus: Tab only reaches the overlay's download button.
     let keys = window_event_listener(ev::keydown, move |event| {
         if overlay.get_untracked() {
-            let inside_overlay = event
-                .target()
-                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-                .and_then(|element| element.closest(".lock-overlay").ok().flatten())
-                .is_some();
-            if !inside_overlay {
-                event.prevent_default();
-                event.stop_propagation();
-            }
             return;
         }
         if event.key() == "/" && !is_typing_target(&event) {

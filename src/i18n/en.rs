@@ -330,6 +330,9 @@ pub static EN: Texts = Texts {
     archive_total_points: "Total points",
     archive_download_json: "⬇️ Download JSON",
     archive_unreadable: |why| format!("The file cannot be read: {why}"),
+    archive_names_mismatch: |names| {
+        format!("the file claims to be the archive of \"{names}\" but is not stored in its folder")
+    },
     archive_open: "Open",
     archive_back: "‹ Back to the list",
     archive_not_cached: "This archive is not in the local copy; download the sync.",

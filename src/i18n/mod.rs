@@ -338,6 +338,7 @@ pub struct Texts {
     pub archive_total_points: &'static str,
     pub archive_download_json: &'static str,
     pub archive_unreadable: fn(&str) -> String,
+    pub archive_names_mismatch: fn(&str) -> String,
     pub archive_open: &'static str,
     pub archive_back: &'static str,
     pub archive_not_cached: &'static str,

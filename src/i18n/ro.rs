@@ -332,6 +332,9 @@ pub static RO: Texts = Texts {
     archive_total_points: "Total puncte",
     archive_download_json: "⬇️ Descarcă JSON",
     archive_unreadable: |why| format!("Fișierul nu poate fi citit: {why}"),
+    archive_names_mismatch: |names| {
+        format!("fișierul spune că este arhiva „{names}”, dar nu se află în dosarul ei")
+    },
     archive_open: "Deschide",
     archive_back: "‹ Înapoi la listă",
     archive_not_cached: "Arhiva nu este în copia locală; descarcă sincronizarea.",

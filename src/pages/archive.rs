@@ -8,8 +8,9 @@ use punctaj_core::table::fold;
 
 use crate::browser;
 use crate::components::toast::use_toasts;
+use crate::i18n::Texts;
 use crate::i18n::use_i18n;
-use crate::sync::{ArchiveSummary, archive_text, use_sync};
+use crate::sync::{ArchiveProblem, ArchiveSummary, archive_text, use_sync};
 
 /// Newest first: by the key's stamp, then by the recorded time.
 fn newest_first(archives: &mut [ArchiveSummary]) {
@@ -20,6 +21,15 @@ fn newest_first(archives: &mut [ArchiveSummary]) {
             .then_with(|| b.archived_at.cmp(&a.archived_at))
             .then_with(|| a.object.name.cmp(&b.object.name))
     });
+}
+
+fn problem_text(t: &Texts, problem: &ArchiveProblem) -> String {
+    match problem {
+        ArchiveProblem::Unreadable(why) => (t.archive_unreadable)(why),
+        ArchiveProblem::NamesDoNotMatchKey { city, institution } => {
+            (t.archive_names_mismatch)(&format!("{city} / {institution}"))
+        }
+    }
 }
 
 fn file_name(key: &str) -> String {
@@ -126,6 +136,7 @@ pub fn ArchivePage() -> impl IntoView {
                         <For each=move || shown.get() key=|a| (a.object.name.clone(), a.object.etag.clone()) let:archive>
                             {
                                 let summary = archive.clone();
+                                let problem = archive.problem.clone();
                                 view! {
                                     <tr data-testid="archive-item" data-path=archive.object.name.clone()>
                                         <td>
@@ -134,7 +145,14 @@ pub fn ArchivePage() -> impl IntoView {
                                                 " " <span class="badge">{move || i18n.texts().archive_after_reset_badge}</span>
                                             </Show>
                                         </td>
-                                        <td>{format!("{} / {}", archive.city, archive.institution)}</td>
+                                        <td>
+                                            {format!("{} / {}", archive.city, archive.institution)}
+                                            {problem.map(|problem| view! {
+                                                " " <span class="badge badge-warning" data-testid="archive-problem">
+                                                    {move || format!("⚠ {}", problem_text(i18n.texts(), &problem))}
+                                                </span>
+                                            })}
+                                        </td>
                                         <td>{archive.reset_by.clone()}</td>
                                         <td class="numeric">{archive.employee_count}</td>
                                         <td class="numeric">{archive.total_points}</td>

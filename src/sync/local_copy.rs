@@ -1,7 +1,7 @@
 //! The data this browser has installed: a verified snapshot at one cloud version, plus the
 //! archives it has cached. Persisted in IndexedDB so a reload is instant and works offline.
 
-use punctaj_core::archive::{ArchiveDocument, parse_archive_key};
+use punctaj_core::archive::{ArchiveDocument, parse_archive_key, slug};
 use punctaj_core::model::Snapshot;
 use punctaj_core::sync::{RemoteObject, VersionStamp};
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,17 @@ pub struct ArchiveSummary {
     pub employee_count: usize,
     pub total_points: i64,
     pub after_reset: bool,
-    /// Set when the file is not a readable archive (it is still cached and downloadable).
-    pub problem: Option<String>,
+    /// Set when the file is not what its key says (it is still cached and downloadable).
+    pub problem: Option<ArchiveProblem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ArchiveProblem {
+    /// Not an archive document.
+    Unreadable(String),
+    /// The city or institution inside is not the one its folder and name say: it is listed
+    /// under its key (whoever could store it there), never under the names it claims.
+    NamesDoNotMatchKey { city: String, institution: String },
 }
 
 impl ArchiveSummary {
@@ -36,7 +45,31 @@ impl ArchiveSummary {
             .as_ref()
             .map(|key| key.stamp.format("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_default();
+        let key_names = key
+            .as_ref()
+            .map(|key| (key.city_slug.clone(), key.institution_slug.clone()));
         match serde_json::from_str::<ArchiveDocument>(text) {
+            Ok(document)
+                if key_names.as_ref().is_some_and(|(city, institution)| {
+                    slug(&document.city) != *city || slug(&document.institution) != *institution
+                }) =>
+            {
+                let (city, institution) = key_names.unwrap_or_default();
+                ArchiveSummary {
+                    after_reset: document.is_after_reset() || key_after_reset,
+                    total_points: document.total_points(),
+                    employee_count: document.employee_count,
+                    problem: Some(ArchiveProblem::NamesDoNotMatchKey {
+                        city: document.city,
+                        institution: document.institution,
+                    }),
+                    city,
+                    institution,
+                    archived_at: document.archived_at,
+                    reset_by: document.reset_by,
+                    object,
+                }
+            }
             Ok(document) => ArchiveSummary {
                 after_reset: document.is_after_reset() || key_after_reset,
                 total_points: document.total_points(),
@@ -62,7 +95,7 @@ impl ArchiveSummary {
                 employee_count: 0,
                 total_points: 0,
                 after_reset: key_after_reset,
-                problem: Some(error.to_string()),
+                problem: Some(ArchiveProblem::Unreadable(error.to_string())),
                 object,
             },
         }

@@ -15,7 +15,7 @@ mod reset;
 
 pub use download::{DownloadError, start_download};
 pub use engine::{CheckError, CheckState, DownloadState, Indicator, SyncEngine};
-pub use local_copy::{ArchiveSummary, LocalCopy, archive_text};
+pub use local_copy::{ArchiveProblem, ArchiveSummary, LocalCopy, archive_text};
 pub use own_change::adopt_own_change;
 pub use reset::{ResetError, ResetStage, reset_institution};
 

@@ -2,6 +2,7 @@
 //! offers the one thing left to do, "📥 DESCARCĂ SINCRONIZARE", with what changed, the download's
 //! progress, and its error and a retry when it failed.
 
+use leptos::html;
 use leptos::prelude::*;
 use punctaj_core::sync::DownloadStep;
 
@@ -43,6 +44,13 @@ pub fn LockOverlay() -> impl IntoView {
     let i18n = use_i18n();
     let first_download = move || sync.local.with(Option::is_none);
     let running = move || sync.is_downloading();
+    // Keyboard users land on the one thing they can do.
+    let download_button = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = download_button.get() {
+            let _ = button.focus();
+        }
+    });
 
     let what_changed = move || {
         let t = i18n.texts();
@@ -144,6 +152,7 @@ pub fn LockOverlay() -> impl IntoView {
                 <button
                     class="button button-primary button-large"
                     data-testid="download-sync"
+                    node_ref=download_button
                     disabled=move || running() || completed()
                     on:click=move |_| start_download(sync)
                 >

@@ -20,7 +20,6 @@ use crate::routes;
 use crate::session::use_session;
 use crate::sync::use_sync;
 
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum InstitutionDialog {
     Add,

@@ -1,0 +1,264 @@
+// Forced cloud synchronisation, end to end: two independent browser sessions A and B on the same
+// backend. A changes something; B must lock within about a second, stay locked (nothing else
+// usable), and unlock only after downloading verified data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { byTestId, launchBrowser, openApp, signInThroughForm, startStack, waitFor } from '../lib/harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Signs `email` in on a fresh context and starts recording whether it ever shows the lock. */
+async function client(app, cleanup, email) {
+  const { context, page } = await openApp(browser, app.url);
+  cleanup.add(() => context.close());
+  await signInThroughForm(page, email);
+  await page.evaluate(() => {
+    window.__lockSeen = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid="lock-overlay"]')) window.__lockSeen = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  return page;
+}
+
+const lockSeen = (page) => page.evaluate(() => window.__lockSeen);
+const overlay = (page) => byTestId(page, 'lock-overlay');
+
+async function openInstitution(page, name) {
+  await page.locator(`[data-testid="institution-tab"][data-name="${name}"]`).click();
+  await page.locator(`[data-testid="institution-tab"][data-name="${name}"][aria-current="page"]`).waitFor();
+  await byTestId(page, 'employee-row').first().waitFor();
+}
+
+async function forceSync(page) {
+  await byTestId(page, 'nav-settings').click();
+  await byTestId(page, 'force-sync').click();
+  await byTestId(page, 'force-sync-confirm').click();
+  await page.locator('[data-testid="toast"][data-kind="success"]').first().waitFor();
+}
+
+/** Downloads in B and waits until it is unlocked. Returns the progress values seen. */
+async function download(page) {
+  const seen = [];
+  const watcher = setInterval(async () => {
+    const value = await byTestId(page, 'sync-progress').getAttribute('aria-valuenow', { timeout: 100 }).catch(() => null);
+    if (value !== null) seen.push(Number(value));
+  }, 25);
+  try {
+    await byTestId(page, 'download-sync').click();
+    await byTestId(page, 'sync-progress').and(page.locator('[aria-valuenow="100"]')).waitFor({ timeout: 30_000 });
+    seen.push(100);
+    await overlay(page).waitFor({ state: 'detached', timeout: 10_000 });
+  } finally {
+    clearInterval(watcher);
+  }
+  return seen;
+}
+
+/** The version and hash B installed, as shown on its settings page. */
+async function localStamp(page) {
+  await byTestId(page, 'nav-settings').click();
+  const hash = (await byTestId(page, 'local-hash').textContent()).trim();
+  const version = Number(await byTestId(page, 'version-local').textContent());
+  return { version, dataHash: hash };
+}
+
+test('A forces a sync: B locks within 2 s, only the download works, then B has the cloud data', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const a = await client(app, cleanup, 'owner@punctaj.test');
+  const b = await client(app, cleanup, 'member@punctaj.test');
+  await openInstitution(b, 'Politie');
+  const urlBefore = b.url();
+
+  const started = Date.now();
+  await forceSync(a);
+  await overlay(b).waitFor({ timeout: 5_000 });
+  const lockedAfter = Date.now() - started;
+  assert.ok(lockedAfter <= 2_000 + 1_000, `B locked ${lockedAfter} ms after the force (toast included)`);
+  assert.equal(await byTestId(b, 'sync-status').getAttribute('data-state'), 'locked');
+
+  // Nothing but the download: clicks land on the overlay, keys reach nothing behind it, and the
+  // keyboard focus is on the download button and cannot leave it.
+  const nav = await byTestId(b, 'nav-archive').boundingBox();
+  await b.mouse.click(nav.x + nav.width / 2, nav.y + nav.height / 2);
+  const search = await byTestId(b, 'search-input').boundingBox();
+  await b.mouse.click(search.x + 5, search.y + 5);
+  await b.keyboard.type('abc/');
+  await b.keyboard.press('Escape');
+  assert.equal(b.url(), urlBefore, 'no navigation happened');
+  assert.equal(await byTestId(b, 'search-input').inputValue(), '', 'nothing was typed into the page');
+  for (let i = 0; i < 3; i += 1) {
+    await b.keyboard.press('Tab');
+    const focused = await b.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+    assert.ok(['download-sync', 'BODY'].includes(focused), `Tab reached ${focused}`);
+  }
+  const usable = await b.evaluate(() =>
+    [...document.querySelectorAll('button, input, select, a[href], textarea')]
+      .filter((element) => !element.closest('[inert]') && !element.disabled)
+      .map((element) => element.dataset.testid ?? element.tagName),
+  );
+  assert.deepEqual(usable, ['download-sync'], 'only the download button is usable');
+  assert.match(await overlay(b).textContent(), /Au apărut modificări în cloud!/);
+
+  const progress = await download(b);
+  assert.ok(progress.includes(100), 'the progress bar reached 100');
+  assert.deepEqual([...progress].sort((x, y) => x - y), progress, 'progress only moves forward');
+  const cloud = await backend.cloudMeta();
+  assert.deepEqual(await localStamp(b), cloud, "B's installed data hash equals the cloud's");
+  assert.equal(await lockSeen(a), false, 'A never locked on its own force sync');
+});
+
+test('A adds points: B locks (A does not) and, after downloading, shows the new points', async (t) => {
+  const { app, cleanup } = await startStack(t);
+  const a = await client(app, cleanup, 'leader@punctaj.test');
+  const b = await client(app, cleanup, 'viewer@punctaj.test');
+  await openInstitution(a, 'Politie');
+  await openInstitution(b, 'Politie');
+  const row = a.locator('[data-testid="employee-row"]').first();
+  const id = await row.getAttribute('data-employee-id');
+  const before = Number(await row.locator('[data-testid="employee-points"]').textContent());
+
+  await byTestId(a, 'points-add').click();
+  await byTestId(a, 'points-amount').fill('7');
+  await a.locator(`[data-testid="points-member"][data-employee-id="${id}"]`).check();
+  await byTestId(a, 'points-confirm').click();
+  await overlay(b).waitFor({ timeout: 3_000 });
+  const pointsInB = b.locator(`[data-testid="employee-row"][data-employee-id="${id}"] [data-testid="employee-points"]`);
+  assert.equal(Number(await pointsInB.textContent()), before, 'B still shows its old, verified data while locked');
+
+  await download(b);
+  await waitFor(async () => Number(await pointsInB.textContent()) === before + 7, { what: "A's points in B" });
+  assert.equal(await lockSeen(a), false, 'A never locked on its own change');
+});
+
+test("A resets an institution: the archive is in Storage, the scores are 0, B gets the archive", async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const a = await client(app, cleanup, 'leader@punctaj.test');
+  const b = await client(app, cleanup, 'viewer@punctaj.test');
+  await openInstitution(a, 'Politie');
+  const expectedTotal = Number(await backend.sql("select sum(punctaj) from employees e join institutions i on i.id = e.institution_id where i.name = 'Politie' and i.city_id = (select id from cities where name = 'BlackWater') and e.deleted_at is null"));
+
+  await byTestId(a, 'reset-punctaj').click();
+  await byTestId(a, 'reset-confirm-input').fill('Politi');
+  assert.ok(await byTestId(a, 'reset-confirm').isDisabled(), 'a wrong name cannot confirm');
+  await byTestId(a, 'reset-confirm-input').fill('Politie');
+  await byTestId(a, 'reset-confirm').click();
+  const toast = a.locator('[data-testid="toast"][data-kind="success"]').first();
+  await toast.waitFor({ timeout: 15_000 });
+  const key = (await toast.textContent()).match(/BlackWater\/Politie_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}\.json/)[0];
+
+  // The object, at the expected key, holding the pre-reset table.
+  const stored = await backend.rest('GET', `/storage/v1/object/arhiva/${key}`, { token: backend.serviceKey });
+  assert.equal(stored.status, 200);
+  const archive = stored.body;
+  assert.equal(archive.city, 'BlackWater');
+  assert.equal(archive.institution, 'Politie');
+  assert.equal(archive.employee_count, archive.rows.length);
+  assert.equal(archive.rows.reduce((sum, row) => sum + Number(row.PUNCTAJ), 0), expectedTotal);
+  for (const field of ['archived_at', 'reset_by', 'discord_id', 'columns', 'rows', 'employee_count']) {
+    assert.ok(field in archive, `the archive keeps the legacy field ${field}`);
+  }
+  assert.equal(await backend.sql("select count(*) from archives where object_path = '" + key + "'"), '1');
+  const points = await a.locator('[data-testid="employee-points"]').allTextContents();
+  assert.ok(points.length > 0 && points.every((p) => p === '0'), 'every score is 0');
+
+  await overlay(b).waitFor({ timeout: 3_000 });
+  await download(b);
+  await byTestId(b, 'nav-archive').click();
+  await b.locator(`[data-testid="archive-item"][data-path="${key}"]`).waitFor();
+  assert.equal(await lockSeen(a), false);
+});
+
+test('the backend stops during B’s download: B stays locked with the error and its old data; a retry succeeds', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const a = await client(app, cleanup, 'owner@punctaj.test');
+  const b = await client(app, cleanup, 'viewer@punctaj.test');
+  const versionBefore = await byTestId(b, 'version-local').textContent();
+  await forceSync(a);
+  await overlay(b).waitFor({ timeout: 3_000 });
+
+  // The download has started (the version row was read) when the server goes away.
+  let stopped = false;
+  await b.route('**/rest/v1/employees*', async (route) => {
+    if (!stopped) {
+      stopped = true;
+      await backend.stop();
+    }
+    await route.continue().catch(() => route.abort('connectionrefused'));
+  });
+  await byTestId(b, 'download-sync').click();
+  await byTestId(b, 'sync-error').waitFor({ timeout: 40_000 });
+  assert.ok(stopped, 'the backend was stopped during the download');
+  assert.ok(await overlay(b).isVisible(), 'B stays locked');
+  assert.equal(await byTestId(b, 'version-local').textContent(), versionBefore, 'the old data is still installed');
+  assert.ok(await byTestId(b, 'download-sync').isEnabled(), 'the user can retry');
+
+  await b.unroute('**/rest/v1/employees*');
+  await backend.restart();
+  await download(b);
+  assert.deepEqual(await localStamp(b), await backend.cloudMeta());
+});
+
+test('a wrong data_hash in the cloud: B refuses to install the data and says so', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const b = await client(app, cleanup, 'viewer@punctaj.test');
+  const versionBefore = await byTestId(b, 'version-local').textContent();
+  await backend.sql(
+    "update sync_metadata set version = version + 1, data_hash = repeat('0', 64) where sync_key = 'global_version'",
+  );
+  await overlay(b).waitFor({ timeout: 3_000 });
+  await byTestId(b, 'download-sync').click();
+  const error = byTestId(b, 'sync-error');
+  await error.waitFor({ timeout: 15_000 });
+  assert.match(await error.textContent(), /data_hash/);
+  assert.ok(await overlay(b).isVisible(), 'B stays locked');
+  assert.equal(await byTestId(b, 'version-local').textContent(), versionBefore, 'nothing was installed');
+});
+
+test('150 archives in Storage: all are downloaded the first time and none the second', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const uploads = [];
+  for (let i = 0; i < 150; i += 1) {
+    const second = String(i % 60).padStart(2, '0');
+    const minute = String(Math.floor(i / 60)).padStart(2, '0');
+    const key = `Valentine/Politie_2026-01-01_00-${minute}-${second}.json`;
+    const body = {
+      archived_at: `2026-01-01 00:${minute}:${second}`,
+      institution: 'Politie',
+      city: 'Valentine',
+      reset_by: 'bench',
+      discord_id: '',
+      columns: ['DISCORD', 'RANK', 'ROLE', 'PUNCTAJ', 'ULTIMA_MOD'],
+      rows: [{ DISCORD: `member-${i}`, RANK: '1', ROLE: 'Offiter', PUNCTAJ: i, ULTIMA_MOD: null }],
+      employee_count: 1,
+    };
+    uploads.push(backend.rest('POST', `/storage/v1/object/arhiva/${key}`, { token: backend.serviceKey, body, headers: { 'x-upsert': 'false' } }));
+  }
+  for (const upload of await Promise.all(uploads)) assert.equal(upload.status, 200, JSON.stringify(upload.body));
+  const inBucket = Number(await backend.sql("select count(*) from storage.objects where bucket_id = 'arhiva' and name like '%.json'"));
+
+  const { context, page } = await openApp(browser, app.url);
+  cleanup.add(() => context.close());
+  const fetched = [];
+  page.on('request', (request) => {
+    if (request.method() === 'GET' && /\/storage\/v1\/object\/arhiva\//.test(request.url())) fetched.push(request.url());
+  });
+  await signInThroughForm(page, 'viewer@punctaj.test');
+  assert.equal(fetched.length, inBucket, 'the first download fetches every archive');
+  assert.equal(new Set(fetched).size, inBucket, 'each archive once');
+
+  fetched.length = 0;
+  const a = await client(app, cleanup, 'owner@punctaj.test');
+  await forceSync(a);
+  await overlay(page).waitFor({ timeout: 3_000 });
+  await download(page);
+  assert.equal(fetched.length, 0, 'the second download fetches no archive it already has');
+  await byTestId(page, 'nav-archive').click();
+  assert.equal(await byTestId(page, 'archive-item').count(), inBucket - 1, 'all listed (AFTER_RESET hidden)');
+});
