@@ -166,11 +166,26 @@ pub fn download_text_file(file_name: &str, text: &str, mime: &str) -> Result<(),
     Ok(())
 }
 
-/// Random bytes from the browser's CSPRNG (PKCE verifiers).
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    if let Ok(crypto) = window().crypto() {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+/// A span in the browser's performance timeline (`performance.measure`), visible in the
+/// developer tools and read by the benchmark.
+pub struct PerformanceSpan {
+    name: &'static str,
+    start_mark: String,
+}
+
+impl PerformanceSpan {
+    pub fn start(name: &'static str) -> Self {
+        let start_mark = format!("{name}:start:{}", now_ms());
+        if let Some(performance) = window().performance() {
+            let _ = performance.mark(&start_mark);
+        }
+        PerformanceSpan { name, start_mark }
     }
-    bytes
+
+    pub fn end(self) {
+        if let Some(performance) = window().performance() {
+            let _ = performance.measure_with_start_mark(self.name, &self.start_mark);
+            let _ = performance.clear_marks_with_mark_name(&self.start_mark);
+        }
+    }
 }
