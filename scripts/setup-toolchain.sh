@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Punctaj needs and is missing, on Debian 12, without
 # interaction (CI runs it as root with no standard input). Safe to run again: it only installs
-# what is absent or at the wrong version. Versions: docs/toolchain.md.
+# what is absent or at the wrong version (the versions are explained in README.md, "Toolchain").
 #
 #   scripts/setup-toolchain.sh          everything (build, local backend, browser tests)
 #   scripts/setup-toolchain.sh demo     what `make demo` needs (no browser)

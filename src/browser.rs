@@ -8,49 +8,34 @@ fn window() -> web_sys::Window {
     web_sys::window().expect("Punctaj runs in a browser window")
 }
 
-/// `localStorage`, which may be unavailable (private mode, disabled storage): reads then return
-/// nothing and writes are dropped, rather than breaking the app.
-pub mod local_storage {
-    fn storage() -> Option<web_sys::Storage> {
-        super::window().local_storage().ok().flatten()
+/// A Web Storage area (`localStorage` or `sessionStorage`), which may be unavailable (private
+/// mode, disabled storage): reads then return nothing and writes are dropped, rather than
+/// breaking the app.
+pub struct WebStorage(fn(&web_sys::Window) -> Result<Option<web_sys::Storage>, JsValue>);
+
+/// Kept across visits (session, language, configuration override).
+pub const LOCAL_STORAGE: WebStorage = WebStorage(web_sys::Window::local_storage);
+/// Kept by one tab only: survives the OAuth redirect round trip, nothing more.
+pub const SESSION_STORAGE: WebStorage = WebStorage(web_sys::Window::session_storage);
+
+impl WebStorage {
+    fn area(&self) -> Option<web_sys::Storage> {
+        (self.0)(&window()).ok().flatten()
     }
 
-    pub fn get(key: &str) -> Option<String> {
-        storage()?.get_item(key).ok().flatten()
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.area()?.get_item(key).ok().flatten()
     }
 
-    pub fn set(key: &str, value: &str) {
-        if let Some(storage) = storage() {
-            let _ = storage.set_item(key, value);
+    pub fn set(&self, key: &str, value: &str) {
+        if let Some(area) = self.area() {
+            let _ = area.set_item(key, value);
         }
     }
 
-    pub fn remove(key: &str) {
-        if let Some(storage) = storage() {
-            let _ = storage.remove_item(key);
-        }
-    }
-}
-
-/// `sessionStorage`: survives the OAuth redirect round trip of one tab, nothing more.
-pub mod session_storage {
-    fn storage() -> Option<web_sys::Storage> {
-        super::window().session_storage().ok().flatten()
-    }
-
-    pub fn get(key: &str) -> Option<String> {
-        storage()?.get_item(key).ok().flatten()
-    }
-
-    pub fn set(key: &str, value: &str) {
-        if let Some(storage) = storage() {
-            let _ = storage.set_item(key, value);
-        }
-    }
-
-    pub fn remove(key: &str) {
-        if let Some(storage) = storage() {
-            let _ = storage.remove_item(key);
+    pub fn remove(&self, key: &str) {
+        if let Some(area) = self.area() {
+            let _ = area.remove_item(key);
         }
     }
 }
@@ -185,7 +170,7 @@ impl PerformanceSpan {
     pub fn end(self) {
         if let Some(performance) = window().performance() {
             let _ = performance.measure_with_start_mark(self.name, &self.start_mark);
-            let _ = performance.clear_marks_with_mark_name(&self.start_mark);
+            performance.clear_marks_with_mark_name(&self.start_mark);
         }
     }
 }

@@ -2,7 +2,7 @@
 //! deployment: `config.json` beside `index.html`, unless the user saved an override on the
 //! settings page (kept in this browser only).
 
-use crate::browser::{self, local_storage};
+use crate::browser::{self, LOCAL_STORAGE};
 use punctaj_supabase::{
     ConfigError, HttpRequest, Method, SendOptions, Service, SupabaseConfig, SupabaseError,
 };
@@ -41,7 +41,7 @@ pub fn config_file_url() -> String {
 }
 
 pub async fn load() -> Result<LoadedConfig, ConfigProblem> {
-    if let Some(saved) = local_storage::get(OVERRIDE_KEY) {
+    if let Some(saved) = LOCAL_STORAGE.get(OVERRIDE_KEY) {
         return SupabaseConfig::from_json(&saved)
             .map(|config| LoadedConfig {
                 config,
@@ -82,10 +82,10 @@ pub fn save_override(url: &str, anon_key: &str) -> Result<(), ConfigError> {
     let config = SupabaseConfig::new(url, anon_key)?;
     let json = serde_json::to_string(&config)
         .map_err(|error| ConfigError::MalformedJson(error.to_string()))?;
-    local_storage::set(OVERRIDE_KEY, &json);
+    LOCAL_STORAGE.set(OVERRIDE_KEY, &json);
     Ok(())
 }
 
 pub fn clear_override() {
-    local_storage::remove(OVERRIDE_KEY);
+    LOCAL_STORAGE.remove(OVERRIDE_KEY);
 }

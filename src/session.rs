@@ -14,7 +14,7 @@ use punctaj_supabase::{
     SupabaseConfig, SupabaseError,
 };
 
-use crate::browser::{self, session_storage};
+use crate::browser::{self, SESSION_STORAGE};
 use crate::i18n::{Texts, error_message};
 
 const PKCE_VERIFIER_KEY: &str = "punctaj.pkce-verifier";
@@ -38,8 +38,10 @@ pub enum AccessState {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SignInNotice {
     SessionExpired,
-    /// The provider or the redirect refused (`access_denied`, a missing verifier…).
+    /// The provider or the redirect refused (`access_denied`…).
     OAuthRefused(String),
+    /// Back with a code but without the PKCE verifier this tab should have kept.
+    OAuthVerifierMissing,
     /// Trading the code for a session failed.
     OAuthExchangeFailed(SupabaseError),
 }
@@ -99,7 +101,7 @@ impl SessionContext {
     /// Leaves for the provider's sign-in (PKCE: the tokens never appear in the URL).
     pub fn sign_in_with_discord(&self) -> Result<(), SupabaseError> {
         let verifier = new_code_verifier()?;
-        session_storage::set(PKCE_VERIFIER_KEY, &verifier);
+        SESSION_STORAGE.set(PKCE_VERIFIER_KEY, &verifier);
         let url = self.client().auth().authorize_url(
             "discord",
             &browser::app_root_url(),
@@ -140,6 +142,9 @@ impl SessionContext {
         self.notice.get().map(|notice| match notice {
             SignInNotice::SessionExpired => t.login_session_expired.to_string(),
             SignInNotice::OAuthRefused(why) => (t.login_oauth_failed)(&why),
+            SignInNotice::OAuthVerifierMissing => {
+                (t.login_oauth_failed)(t.login_oauth_verifier_missing)
+            }
             SignInNotice::OAuthExchangeFailed(error) => {
                 (t.login_oauth_failed)(&error_message(t, &error))
             }
@@ -196,8 +201,8 @@ fn complete_oauth_return(context: SessionContext) {
     let hash = browser::location_hash();
     if let Some(code) = code_from_query(&search) {
         browser::clear_url_query_and_fragment();
-        let verifier = session_storage::get(PKCE_VERIFIER_KEY);
-        session_storage::remove(PKCE_VERIFIER_KEY);
+        let verifier = SESSION_STORAGE.get(PKCE_VERIFIER_KEY);
+        SESSION_STORAGE.remove(PKCE_VERIFIER_KEY);
         match (code, verifier) {
             (Ok(code), Some(verifier)) => spawn_local(async move {
                 if let Err(error) = client.exchange_code(&code, &verifier).await {
@@ -206,9 +211,7 @@ fn complete_oauth_return(context: SessionContext) {
                         .set(Some(SignInNotice::OAuthExchangeFailed(error)));
                 }
             }),
-            (Ok(_), None) => context.notice.set(Some(SignInNotice::OAuthRefused(
-                "PKCE verifier missing (the sign-in started in another tab?)".into(),
-            ))),
+            (Ok(_), None) => context.notice.set(Some(SignInNotice::OAuthVerifierMissing)),
             (Err(error), _) => context
                 .notice
                 .set(Some(SignInNotice::OAuthRefused(error.to_string()))),

@@ -11,6 +11,8 @@ use leptos::task::tick;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use punctaj::components::employee_table::EmployeeTable;
+use punctaj::components::institution_editor::{InstitutionDraft, InstitutionEditor};
+use punctaj::components::name_dialog::NameDialog;
 use punctaj::components::points_dialog::{PointsChange, PointsDialog, PointsMode};
 use punctaj::components::toast::provide_toasts;
 use punctaj::i18n::provide_i18n;
@@ -440,4 +442,136 @@ async fn an_admin_gets_the_structure_controls() {
     ] {
         assert!(present(&root, control), "{control} is offered to an admin");
     }
+}
+
+// The institution editor -------------------------------------------------------------------------
+
+fn mount_editor(root: &HtmlElement) -> (RwSignal<Option<InstitutionDraft>>, impl Drop) {
+    let submitted = RwSignal::new(None::<InstitutionDraft>);
+    let dispose = mount_to(root.clone(), move || {
+        provide_i18n();
+        let institution = institution();
+        view! {
+            <InstitutionEditor
+                title="Poliție"
+                ranks=institution.ranks
+                columns=institution.columns
+                on_submit=Callback::new(move |draft| submitted.set(Some(draft)))
+                on_close=Callback::new(|()| {})
+            />
+        }
+    });
+    (submitted, dispose)
+}
+
+/// The editor's column row whose input reads `name`.
+fn column_row(root: &HtmlElement, name: &str) -> HtmlElement {
+    all(root, "column-row")
+        .into_iter()
+        .find(|row| {
+            let input: HtmlInputElement = one(row, "column-input").unchecked_into();
+            input.value() == name
+        })
+        .unwrap_or_else(|| panic!("a column row for {name}"))
+}
+
+fn column_names(root: &HtmlElement) -> Vec<String> {
+    all(root, "column-input")
+        .into_iter()
+        .map(|input| input.unchecked_into::<HtmlInputElement>().value())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_editor_renames_moves_adds_and_removes_columns() {
+    let root = container();
+    let (submitted, _dispose) = mount_editor(&root);
+    tick().await;
+
+    let fixed = column_row(&root, "RANK");
+    assert!(one(&fixed, "column-input").has_attribute("readonly"));
+    assert!(
+        all(&fixed, "column-remove").is_empty(),
+        "a fixed column stays"
+    );
+
+    type_into(&one(&column_row(&root, "NUME IC"), "column-input"), "NUME").await;
+    click(&one(&column_row(&root, "DISCORD"), "column-remove")).await;
+    type_into(&one(&root, "column-new"), "TELEFON").await;
+    click(&one(&root, "column-add")).await;
+    click(&one(&column_row(&root, "PUNCTAJ"), "column-up")).await;
+    assert!(is_disabled(&one(&column_row(&root, "NUME"), "column-up")));
+    assert!(is_disabled(&one(
+        &column_row(&root, "TELEFON"),
+        "column-down"
+    )));
+    click(&one(&root, "rank-add")).await;
+    type_into(&all(&root, "rank-input")[3], "Sergent Major").await;
+    assert_eq!(
+        column_names(&root),
+        ["NUME", "RANK", "PUNCTAJ", "ROLE", "ULTIMA_MOD", "TELEFON"]
+    );
+
+    click(&one(&root, "institution-save")).await;
+    let draft = submitted.get_untracked().expect("the draft was submitted");
+    assert_eq!(
+        draft.ranks,
+        ["Offiter", "Caporal", "Sergent", "Sergent Major"]
+    );
+    assert_eq!(draft.columns, column_names(&root));
+    assert_eq!(
+        draft.renames,
+        BTreeMap::from([("NUME IC".to_string(), "NUME".to_string())]),
+        "values follow the renamed column; a new column renames nothing"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_editor_refuses_empty_rank_and_column_names() {
+    let root = container();
+    let (submitted, _dispose) = mount_editor(&root);
+    tick().await;
+    click(&one(&root, "rank-add")).await;
+    click(&one(&root, "institution-save")).await;
+    assert_eq!(submitted.get_untracked(), None);
+    assert!(!texts(&root, "institution-editor-error")[0].is_empty());
+
+    type_into(&all(&root, "rank-input")[3], "Plutonier").await;
+    type_into(&one(&column_row(&root, "DISCORD"), "column-input"), " ").await;
+    click(&one(&root, "institution-save")).await;
+    assert_eq!(submitted.get_untracked(), None, "a column needs a name");
+
+    type_into(&all(&root, "column-input")[0], "DISCORD").await;
+    click(&one(&root, "institution-save")).await;
+    assert!(submitted.get_untracked().is_some());
+    assert!(all(&root, "institution-editor-error").is_empty());
+}
+
+// Dialogs ----------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn escape_closes_a_dialog_wherever_the_focus_is() {
+    let root = container();
+    let closed = RwSignal::new(false);
+    let _dispose = mount_to(root.clone(), move || {
+        provide_i18n();
+        view! {
+            <NameDialog
+                title="Oraș"
+                label="Nume"
+                on_submit=Callback::new(|_| {})
+                on_close=Callback::new(move |()| closed.set(true))
+            />
+        }
+    });
+    tick().await;
+    // The focus left the dialog (e.g. its button turned busy, hence disabled).
+    document().body().unwrap().focus().unwrap();
+    js_sys::Function::new_no_args(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+    tick().await;
+    assert!(closed.get_untracked());
 }

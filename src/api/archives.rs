@@ -1,10 +1,12 @@
 //! The reset archives in the Storage bucket `arhiva` (`<City>/<Institution>_<stamp>.json`).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use punctaj_core::sync::RemoteObject;
+use punctaj_supabase::response::check_status;
 use punctaj_supabase::{
-    FileObject, ListOptions, SendOptions, SupabaseClient, SupabaseError, UploadOptions,
+    FileObject, ListOptions, SendOptions, Service, SignedUrl, SupabaseClient, SupabaseError,
+    UploadOptions,
 };
 
 pub const ARCHIVE_BUCKET: &str = "arhiva";
@@ -69,14 +71,48 @@ pub async fn list_archive_objects(
     Ok((objects, bytes))
 }
 
-/// One archive's JSON text.
-pub async fn download_archive(
+/// How long a signed download URL stays valid: enough for a slow download of every archive.
+const SIGNED_URL_SECS: u64 = 600;
+/// Keys signed per request.
+const SIGN_BATCH: usize = 250;
+
+/// Signed download URLs for `keys`, by key. Keys without one (deleted since they were listed)
+/// are left out.
+pub async fn sign_archive_downloads(
     client: &SupabaseClient,
-    key: &str,
-    options: SendOptions,
+    keys: &[&str],
+    options: &SendOptions,
+) -> Result<HashMap<String, String>, SupabaseError> {
+    let bucket = client.storage().from(ARCHIVE_BUCKET);
+    let mut urls = HashMap::with_capacity(keys.len());
+    for batch in keys.chunks(SIGN_BATCH) {
+        let request = bucket.create_signed_urls(batch, SIGNED_URL_SECS)?;
+        let signed: Vec<SignedUrl> = client
+            .execute_with(request, options.clone())
+            .await?
+            .json()?;
+        urls.extend(
+            signed
+                .into_iter()
+                .filter_map(|entry| entry.signed_url.map(|url| (entry.path, url))),
+        );
+    }
+    Ok(urls)
+}
+
+/// One archive's JSON text through its signed URL: a plain GET without credentials or custom
+/// headers, so the browser sends no CORS preflight (one round trip per archive, not two).
+pub async fn download_signed_archive(
+    client: &SupabaseClient,
+    signed_url: &str,
+    options: &SendOptions,
 ) -> Result<String, SupabaseError> {
-    let request = client.storage().from(ARCHIVE_BUCKET).download(key)?;
-    client.execute_with(request, options).await?.text()
+    let request = client
+        .storage()
+        .from(ARCHIVE_BUCKET)
+        .signed_download(signed_url)?;
+    let response = punctaj_supabase::web::send(&request, options).await?;
+    check_status(Service::Storage, response)?.text()
 }
 
 /// Stores a new archive; never replaces one (`x-upsert: false`): an existing key is a conflict.

@@ -11,7 +11,8 @@ mod sync_log;
 
 pub use access::my_access;
 pub use archives::{
-    ARCHIVE_BUCKET, download_archive, list_archive_objects, remove_archive, upload_archive,
+    ARCHIVE_BUCKET, download_signed_archive, list_archive_objects, remove_archive,
+    sign_archive_downloads, upload_archive,
 };
 pub use audit::{AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, audit_page};
 pub use members::{

@@ -66,11 +66,13 @@ pub async fn add_employee(
     mutate(client, "add_employee", args).await
 }
 
+/// `None` keeps the current value: send only what the user changed, so that a concurrent change
+/// of the other values (points added meanwhile…) is never overwritten.
 pub async fn update_employee(
     client: &SupabaseClient,
     employee_id: &str,
-    rank: i32,
-    fields: &BTreeMap<String, String>,
+    rank: Option<i32>,
+    fields: Option<&BTreeMap<String, String>>,
     punctaj: Option<i32>,
 ) -> Result<MutationOutcome, SupabaseError> {
     let args = json!({

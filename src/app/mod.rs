@@ -2,6 +2,7 @@
 //! once the account is known to have access — the signed-in shell with its routes.
 
 mod header;
+mod remembered_access;
 mod shell;
 
 use leptos::either::EitherOf5;
@@ -52,17 +53,25 @@ enum Gate {
 fn Configured(loaded: LoadedConfig) -> impl IntoView {
     provide_context(loaded.source);
     let session = provide_session(loaded.config);
-    provide_sync_engine(session);
-    let gate =
-        Memo::new(
-            move |_| match (session.user.with(Option::is_some), session.access.get()) {
-                (false, _) => Gate::SignedOut,
-                (true, AccessState::Loading) => Gate::Loading,
-                (true, AccessState::Failed(error)) => Gate::AccessFailed(error),
-                (true, AccessState::Ready(access)) if !access.is_granted() => Gate::Pending,
-                (true, AccessState::Ready(_)) => Gate::Granted,
-            },
-        );
+    let sync = provide_sync_engine(session);
+    remembered_access::use_remembered_access(session, sync);
+    let gate = Memo::new(move |_| {
+        let Some(user_id) = session
+            .user
+            .with(|user| user.as_ref().map(|u| u.id.clone()))
+        else {
+            return Gate::SignedOut;
+        };
+        match session.access.get() {
+            AccessState::Loading => Gate::Loading,
+            AccessState::Failed(error) if remembered_access::will_fall_back(&user_id, &error) => {
+                Gate::Loading
+            }
+            AccessState::Failed(error) => Gate::AccessFailed(error),
+            AccessState::Ready(access) if !access.is_granted() => Gate::Pending,
+            AccessState::Ready(_) => Gate::Granted,
+        }
+    });
     view! {
         <Router base=routes::router_base()>
             {move || match gate.get() {

@@ -40,16 +40,16 @@ pub fn SignedInShell() -> impl IntoView {
         if overlay.get_untracked() {
             return;
         }
-        if event.key() == "/" && !is_typing_target(&event) {
-            if let Some(search) = document()
+        if event.key() == "/"
+            && !is_typing_target(&event)
+            && let Some(search) = document()
                 .query_selector("[data-testid=search-input]")
                 .ok()
                 .flatten()
                 .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                event.prevent_default();
-                let _ = search.focus();
-            }
+        {
+            event.prevent_default();
+            let _ = search.focus();
         }
     });
     on_cleanup(move || keys.remove());

@@ -58,6 +58,46 @@ fn action_name(action: &str) -> String {
     .to_string()
 }
 
+fn audit_field_name(field: &str) -> String {
+    match field {
+        "rank" => "RANK",
+        "punctaj" => "PUNCTAJ",
+        "fields" => "fields",
+        "name" => "name",
+        "deleted" => "deleted",
+        "ranks" => "ranks",
+        "columns" => "columns",
+        "renames" => "renamed",
+        "employees" => "members",
+        "institutions" => "institutions",
+        "global_role" => "global role",
+        "institution_role" => "institution role",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+fn sync_type_name(sync_type: &str) -> String {
+    match sync_type {
+        "upload" => "upload",
+        "download" => "download",
+        "force_sync" => "forced sync",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+fn sync_status_name(status: &str) -> String {
+    match status {
+        "pending" => "pending",
+        "in_progress" => "in progress",
+        "success" => "succeeded",
+        "failed" => "failed",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
 fn role_name(role: &str) -> String {
     match role {
         "owner" => "owner",
@@ -142,6 +182,7 @@ pub static EN: Texts = Texts {
     login_need_email_password: "Enter your email and password.",
     login_signup_check_email: "Account created. Confirm your email address, then sign in.",
     login_session_expired: "Your session expired. Please sign in again.",
+    login_oauth_verifier_missing: "the sign-in started in another tab or browser; try again from here",
     login_oauth_failed: |why| format!("Signing in with Discord failed: {why}"),
     pending_title: "Waiting for access",
     pending_body: |email| {
@@ -228,6 +269,9 @@ pub static EN: Texts = Texts {
         )
     },
     name_required: "Enter a name.",
+    rank_name_required: "Every rank needs a name.",
+    column_name_required: "Every column needs a name.",
+    column_name: "Column name",
     ranks_heading: "Ranks (lowest first)",
     rank_n: |n| format!("Rank {n}"),
     rank_add: "➕ Rank",
@@ -260,7 +304,7 @@ pub static EN: Texts = Texts {
     lock_title_first: "📥 First synchronisation",
     lock_body: "The app is locked until you download the new data, so that everyone looks at the same data.",
     lock_body_first: "This browser has no data yet. Downloading it now.",
-    lock_changed_by: |who, when| format!("Changed by {who} at {when}."),
+    lock_changed_by: |who, what, when| format!("{who} {what} at {when}."),
     lock_download: "📥 DOWNLOAD SYNC",
     lock_download_again: "📥 DOWNLOAD AGAIN",
     download_failed: |why| format!("The download failed: {why}. The old data is untouched."),
@@ -291,6 +335,8 @@ pub static EN: Texts = Texts {
     sync_log_status: "Status",
     sync_log_items: "Items",
     sync_log_error: "Error",
+    sync_type_name,
+    sync_status_name,
     local_copy_heading: "Local copy",
     local_copy_summary: |version, employees, archives| {
         format!("Version {version}: {employees} members, {archives} archives.")
@@ -336,6 +382,8 @@ pub static EN: Texts = Texts {
     archive_open: "Open",
     archive_back: "‹ Back to the list",
     archive_not_cached: "This archive is not in the local copy; download the sync.",
+    archive_read_failed: |why| format!("The archive could not be read from this browser: {why}"),
+    archive_download_failed: |why| format!("The file could not be saved: {why}"),
 
     audit_title: "📜 Audit log",
     audit_filter_city: "City",
@@ -352,6 +400,7 @@ pub static EN: Texts = Texts {
     audit_empty: "No entries.",
     audit_no_permission: "The audit log is visible to leaders and administrators.",
     action_name,
+    audit_field_name,
 
     members_title: "🔐 Members and permissions",
     members_pending: "Accounts waiting for access",
@@ -381,6 +430,8 @@ pub static EN: Texts = Texts {
     err_forbidden: "You are not allowed to do this.",
     err_not_found: "It does not exist (or was deleted).",
     err_conflict: "It already exists or changed meanwhile.",
+    err_duplicate_name: "That name is already taken (or would share an archive folder with an existing name). Choose another name.",
+    err_stale: "The data changed meanwhile. Download the synchronisation and try again.",
     err_invalid: "The data sent is not valid.",
     err_server: "Server error. Please try again.",
     err_decode: "Unexpected answer from the server.",

@@ -20,7 +20,20 @@ pub fn error_message(t: &Texts, error: &SupabaseError) -> String {
     if let SupabaseError::Config(problem) = error {
         return config_problem(t, problem);
     }
-    let summary = match error.kind() {
+    let summary = match (error.code(), error.kind()) {
+        // The database's precise refusals (docs/database.md, "Errors").
+        (Some("23505"), _) => t.err_duplicate_name,
+        (Some("PT409"), _) => t.err_stale,
+        (_, kind) => kind_summary(t, kind),
+    };
+    match server_explanation(error) {
+        Some(detail) => format!("{summary} ({detail})"),
+        None => summary.to_string(),
+    }
+}
+
+fn kind_summary(t: &Texts, kind: ErrorKind) -> &'static str {
+    match kind {
         ErrorKind::Unauthorized => t.err_unauthorized,
         ErrorKind::SessionExpired => t.err_session_expired,
         ErrorKind::Forbidden => t.err_forbidden,
@@ -33,10 +46,6 @@ pub fn error_message(t: &Texts, error: &SupabaseError) -> String {
         ErrorKind::Timeout => t.err_timeout,
         ErrorKind::Aborted => t.err_aborted,
         ErrorKind::Decode => t.err_decode,
-    };
-    match server_explanation(error) {
-        Some(detail) => format!("{summary} ({detail})"),
-        None => summary.to_string(),
     }
 }
 

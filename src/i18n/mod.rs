@@ -7,7 +7,7 @@ mod en;
 mod errors;
 mod ro;
 
-use crate::browser::local_storage;
+use crate::browser::LOCAL_STORAGE;
 use leptos::prelude::*;
 
 pub use errors::{config_problem, error_message, points_amount_error};
@@ -66,7 +66,7 @@ impl I18n {
     }
 
     pub fn set(&self, lang: Lang) {
-        local_storage::set(Lang::STORAGE_KEY, lang.code());
+        LOCAL_STORAGE.set(Lang::STORAGE_KEY, lang.code());
         set_document_lang(lang);
         self.lang.set(lang);
     }
@@ -82,7 +82,8 @@ fn set_document_lang(lang: Lang) {
 }
 
 pub fn provide_i18n() -> I18n {
-    let lang = local_storage::get(Lang::STORAGE_KEY)
+    let lang = LOCAL_STORAGE
+        .get(Lang::STORAGE_KEY)
         .and_then(|code| Lang::from_code(&code))
         .unwrap_or(Lang::Ro);
     set_document_lang(lang);
@@ -169,6 +170,7 @@ pub struct Texts {
     pub login_signup_check_email: &'static str,
     pub login_session_expired: &'static str,
     pub login_oauth_failed: fn(&str) -> String,
+    pub login_oauth_verifier_missing: &'static str,
     pub pending_title: &'static str,
     pub pending_body: fn(&str) -> String,
     pub pending_hint: &'static str,
@@ -244,6 +246,9 @@ pub struct Texts {
     pub institution_deleted: fn(&str) -> String,
     pub institution_delete_confirm: fn(&str) -> String,
     pub name_required: &'static str,
+    pub rank_name_required: &'static str,
+    pub column_name_required: &'static str,
+    pub column_name: &'static str,
     pub ranks_heading: &'static str,
     pub rank_n: fn(usize) -> String,
     pub rank_add: &'static str,
@@ -277,7 +282,8 @@ pub struct Texts {
     pub lock_title_first: &'static str,
     pub lock_body: &'static str,
     pub lock_body_first: &'static str,
-    pub lock_changed_by: fn(&str, &str) -> String,
+    /// Who changed what, and when: `(who, what, when)`.
+    pub lock_changed_by: fn(&str, &str, &str) -> String,
     pub lock_download: &'static str,
     pub lock_download_again: &'static str,
     pub download_failed: fn(&str) -> String,
@@ -305,6 +311,10 @@ pub struct Texts {
     pub sync_log_status: &'static str,
     pub sync_log_items: &'static str,
     pub sync_log_error: &'static str,
+    /// `sync_log.sync_type`: upload, download, force_sync.
+    pub sync_type_name: fn(&str) -> String,
+    /// `sync_log.status`: pending, in_progress, success, failed.
+    pub sync_status_name: fn(&str) -> String,
     pub local_copy_heading: &'static str,
     pub local_copy_summary: fn(i64, usize, usize) -> String,
     pub local_copy_hash: &'static str,
@@ -342,6 +352,8 @@ pub struct Texts {
     pub archive_open: &'static str,
     pub archive_back: &'static str,
     pub archive_not_cached: &'static str,
+    pub archive_read_failed: fn(&str) -> String,
+    pub archive_download_failed: fn(&str) -> String,
 
     // Audit
     pub audit_title: &'static str,
@@ -359,6 +371,8 @@ pub struct Texts {
     pub audit_empty: &'static str,
     pub audit_no_permission: &'static str,
     pub action_name: fn(&str) -> String,
+    /// A field of an audit entry's old/new value (`rank`, `name`…); custom columns as they are.
+    pub audit_field_name: fn(&str) -> String,
 
     // Members
     pub members_title: &'static str,
@@ -392,6 +406,8 @@ pub struct Texts {
     pub err_forbidden: &'static str,
     pub err_not_found: &'static str,
     pub err_conflict: &'static str,
+    pub err_duplicate_name: &'static str,
+    pub err_stale: &'static str,
     pub err_invalid: &'static str,
     pub err_server: &'static str,
     pub err_decode: &'static str,

@@ -58,6 +58,46 @@ fn action_name(action: &str) -> String {
     .to_string()
 }
 
+fn audit_field_name(field: &str) -> String {
+    match field {
+        "rank" => "RANK",
+        "punctaj" => "PUNCTAJ",
+        "fields" => "câmpuri",
+        "name" => "nume",
+        "deleted" => "șters",
+        "ranks" => "rankuri",
+        "columns" => "coloane",
+        "renames" => "redenumiri",
+        "employees" => "membri",
+        "institutions" => "instituții",
+        "global_role" => "rol global",
+        "institution_role" => "rol în instituție",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+fn sync_type_name(sync_type: &str) -> String {
+    match sync_type {
+        "upload" => "încărcare",
+        "download" => "descărcare",
+        "force_sync" => "sincronizare forțată",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+fn sync_status_name(status: &str) -> String {
+    match status {
+        "pending" => "în așteptare",
+        "in_progress" => "în curs",
+        "success" => "reușită",
+        "failed" => "eșuată",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
 fn role_name(role: &str) -> String {
     match role {
         "owner" => "proprietar",
@@ -142,6 +182,7 @@ pub static RO: Texts = Texts {
     login_need_email_password: "Scrie emailul și parola.",
     login_signup_check_email: "Cont creat. Confirmă adresa de email, apoi intră în cont.",
     login_session_expired: "Sesiunea a expirat. Intră din nou în cont.",
+    login_oauth_verifier_missing: "autentificarea a început în alt tab sau browser; încearcă din nou de aici",
     login_oauth_failed: |why| format!("Autentificarea cu Discord nu a reușit: {why}"),
     pending_title: "Aștepți acces",
     pending_body: |email| {
@@ -228,6 +269,9 @@ pub static RO: Texts = Texts {
         format!("Ștergi instituția {name}, cu toți membrii ei? Un administrator o poate restaura.")
     },
     name_required: "Scrie un nume.",
+    rank_name_required: "Fiecare rank are nevoie de un nume.",
+    column_name_required: "Fiecare coloană are nevoie de un nume.",
+    column_name: "Numele coloanei",
     ranks_heading: "Rankuri (de la cel mai mic)",
     rank_n: |n| format!("Rank {n}"),
     rank_add: "➕ Rank",
@@ -260,7 +304,7 @@ pub static RO: Texts = Texts {
     lock_title_first: "📥 Prima sincronizare",
     lock_body: "Aplicația este blocată până descarci datele noi, ca toată lumea să vadă aceleași date.",
     lock_body_first: "Acest browser nu are încă datele. Le descărcăm acum.",
-    lock_changed_by: |who, when| format!("Modificat de {who}, la {when}."),
+    lock_changed_by: |who, what, when| format!("{who} {what}, la {when}."),
     lock_download: "📥 DESCARCĂ SINCRONIZARE",
     lock_download_again: "📥 DESCARCĂ DIN NOU",
     download_failed: |why| {
@@ -293,6 +337,8 @@ pub static RO: Texts = Texts {
     sync_log_status: "Stare",
     sync_log_items: "Elemente",
     sync_log_error: "Eroare",
+    sync_type_name,
+    sync_status_name,
     local_copy_heading: "Copia locală",
     local_copy_summary: |version, employees, archives| {
         format!("Versiunea {version}: {employees} membri, {archives} arhive.")
@@ -338,6 +384,8 @@ pub static RO: Texts = Texts {
     archive_open: "Deschide",
     archive_back: "‹ Înapoi la listă",
     archive_not_cached: "Arhiva nu este în copia locală; descarcă sincronizarea.",
+    archive_read_failed: |why| format!("Arhiva nu a putut fi citită din acest browser: {why}"),
+    archive_download_failed: |why| format!("Fișierul nu a putut fi salvat: {why}"),
 
     audit_title: "📜 Jurnal de activitate",
     audit_filter_city: "Oraș",
@@ -354,6 +402,7 @@ pub static RO: Texts = Texts {
     audit_empty: "Nicio intrare.",
     audit_no_permission: "Jurnalul este vizibil liderilor și administratorilor.",
     action_name,
+    audit_field_name,
 
     members_title: "🔐 Membri și permisiuni",
     members_pending: "Conturi care așteaptă acces",
@@ -383,6 +432,8 @@ pub static RO: Texts = Texts {
     err_forbidden: "Nu ai permisiunea pentru această acțiune.",
     err_not_found: "Nu există (sau a fost șters).",
     err_conflict: "Există deja sau s-a schimbat între timp.",
+    err_duplicate_name: "Numele există deja (sau ar folosi același dosar de arhivă ca un nume existent). Alege alt nume.",
+    err_stale: "Datele s-au schimbat între timp. Descarcă sincronizarea și încearcă din nou.",
     err_invalid: "Datele trimise nu sunt valide.",
     err_server: "Eroare pe server. Încearcă din nou.",
     err_decode: "Răspuns neașteptat de la server.",

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use punctaj_core::permissions::Capability;
 use punctaj_supabase::ErrorKind;
 
-use crate::api;
+use crate::api::{self, SyncLogEntry};
 use crate::browser;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::language_picker::LanguagePicker;
@@ -15,73 +15,45 @@ use crate::config::{self, ConfigSource};
 use crate::i18n::{error_message, use_i18n};
 use crate::pages::config_problem::ConfigForm;
 use crate::session::use_session;
-use crate::sync::{forget_local_copy, start_download, use_sync};
+use crate::sync::{adopt_own_change, forget_local_copy, start_download, use_sync};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let who = move || {
+        session
+            .granted_access()
+            .and_then(|a| a.email.clone().or(a.display_name.clone()))
+            .unwrap_or_default()
+    };
+    // The log is read again after this browser's downloads and force syncs.
+    let log_version = RwSignal::new(0u32);
     view! {
         <section class="settings-page">
             <h1>{move || i18n.texts().settings_title}</h1>
             <section class="card">
                 <h2>{move || i18n.texts().settings_account}</h2>
-                <p>{move || {
-                    let who = session.granted_access()
-                        .and_then(|a| a.email.clone().or(a.display_name.clone()))
-                        .unwrap_or_default();
-                    (i18n.texts().settings_signed_in_as)(&who)
-                }}</p>
-                <LanguagePicker />
+                <p>{move || (i18n.texts().settings_signed_in_as)(&who())}</p>
+                <LanguagePicker testid="settings-language" />
             </section>
-            <SyncSettings />
+            <section class="card">
+                <h2>{move || i18n.texts().settings_sync}</h2>
+                <LocalCopyCard />
+                <ForceSync log_version />
+                <SyncLog log_version />
+            </section>
             <ConnectionSettings />
         </section>
     }
 }
 
+/// The installed copy (version, size, hash), downloading it again, or forgetting it.
 #[component]
-fn SyncSettings() -> impl IntoView {
+fn LocalCopyCard() -> impl IntoView {
     let i18n = use_i18n();
-    let session = use_session();
     let sync = use_sync();
     let toasts = use_toasts();
-    let confirming = RwSignal::new(false);
-    let forcing = RwSignal::new(false);
-    let log_version = RwSignal::new(0u32);
-
-    let force = Callback::new(move |()| {
-        forcing.set(true);
-        let client = session.client();
-        spawn_local(async move {
-            let t = i18n.texts();
-            match api::force_sync(&client).await {
-                Ok(outcome) => {
-                    // The forcing client adopts its own bump: it does not lock itself.
-                    crate::sync::adopt_own_change(sync, &outcome, None).await;
-                    toasts.success(t.force_sync_done);
-                    let _ = log_version.try_update(|v| *v += 1);
-                }
-                Err(error) => match error.kind() {
-                    ErrorKind::RateLimited { retry_after_secs } => {
-                        toasts.error((t.force_sync_rate_limited)(retry_after_secs))
-                    }
-                    _ => toasts.error(error_message(t, &error)),
-                },
-            }
-            let _ = forcing.try_set(false);
-            let _ = confirming.try_set(false);
-        });
-    });
-    let clear_copy = move |_| {
-        spawn_local(async move {
-            let t = i18n.texts();
-            match forget_local_copy(sync).await {
-                Ok(()) => toasts.info(t.local_copy_cleared),
-                Err(error) => toasts.error((t.persist_failed)(&error.to_string())),
-            }
-        });
-    };
     let summary = move || {
         let t = i18n.texts();
         sync.local.with(|local| {
@@ -101,88 +73,166 @@ fn SyncSettings() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // Forgotten, the copy is downloaded again at once (the sync engine sees nothing installed);
+    // so not while offline, when nothing would be left to show.
+    let clear_copy = move |_| {
+        spawn_local(async move {
+            let t = i18n.texts();
+            match forget_local_copy(sync).await {
+                Ok(()) => toasts.info(t.local_copy_cleared),
+                Err(error) => toasts.error((t.persist_failed)(&error.to_string())),
+            }
+        });
+    };
+    view! {
+        <h3>{move || i18n.texts().local_copy_heading}</h3>
+        <p data-testid="local-copy-summary">{summary}</p>
+        <p class="hash">{move || i18n.texts().local_copy_hash} ": " <code data-testid="local-hash">{hash}</code></p>
+        <div class="row-actions">
+            <button class="button" data-testid="download-now" disabled=move || sync.is_downloading() || sync.locked.get()
+                on:click=move |_| start_download(sync)>
+                {move || i18n.texts().lock_download}
+            </button>
+            <button class="button" data-testid="clear-local-copy"
+                disabled=move || sync.is_downloading() || !sync.can_write()
+                on:click=clear_copy>
+                {move || i18n.texts().local_copy_clear}
+            </button>
+        </div>
+    }
+}
+
+/// "⚡ FORȚEAZĂ SINCRONIZARE CLOUD", after a confirmation.
+#[component]
+fn ForceSync(log_version: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sync = use_sync();
+    let toasts = use_toasts();
+    let confirming = RwSignal::new(false);
+    let forcing = RwSignal::new(false);
+    let force = Callback::new(move |()| {
+        forcing.set(true);
+        let client = session.client();
+        spawn_local(async move {
+            let t = i18n.texts();
+            match api::force_sync(&client).await {
+                Ok(outcome) => {
+                    // The forcing client adopts its own bump: it does not lock itself.
+                    adopt_own_change(sync, &outcome, None).await;
+                    toasts.success(t.force_sync_done);
+                    let _ = log_version.try_update(|v| *v += 1);
+                }
+                Err(error) => match error.kind() {
+                    ErrorKind::RateLimited { retry_after_secs } => {
+                        toasts.error((t.force_sync_rate_limited)(retry_after_secs))
+                    }
+                    _ => toasts.error(error_message(t, &error)),
+                },
+            }
+            let _ = forcing.try_set(false);
+            let _ = confirming.try_set(false);
+        });
+    });
+    view! {
+        <Show when=move || session.can(Capability::ForceSync, None)>
+            <div class="force-sync">
+                <p class="hint">{move || i18n.texts().force_sync_explain}</p>
+                <button class="button button-warning button-large" data-testid="force-sync"
+                    disabled=move || !sync.can_write() || forcing.get()
+                    on:click=move |_| confirming.set(true)>
+                    {move || i18n.texts().force_sync}
+                </button>
+            </div>
+        </Show>
+        <Show when=move || confirming.get()>
+            <ConfirmDialog
+                title=Signal::derive(move || i18n.texts().force_sync_confirm_title.to_string())
+                message=Signal::derive(move || i18n.texts().force_sync_confirm_body.to_string())
+                confirm_label=Signal::derive(move || i18n.texts().confirm.to_string())
+                busy=forcing
+                on_confirm=force
+                on_cancel=Callback::new(move |()| confirming.set(false))
+                confirm_testid="force-sync-confirm"
+            />
+        </Show>
+    }
+}
+
+/// The last 100 entries of `sync_log`, newest first.
+#[component]
+fn SyncLog(log_version: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sync = use_sync();
     let log = LocalResource::new(move || {
         log_version.track();
-        sync.local.track();
+        // Read again once a download of this client is recorded.
+        sync.logged_downloads.track();
         let client = session.client();
         let options = api::scoped();
         async move { api::recent_sync_log(&client, options).await }
     });
-
     view! {
-        <section class="card">
-            <h2>{move || i18n.texts().settings_sync}</h2>
-            <h3>{move || i18n.texts().local_copy_heading}</h3>
-            <p data-testid="local-copy-summary">{summary}</p>
-            <p class="hash">{move || i18n.texts().local_copy_hash} ": " <code data-testid="local-hash">{hash}</code></p>
-            <div class="row-actions">
-                <button class="button" data-testid="download-now" disabled=move || sync.is_downloading() || sync.locked.get()
-                    on:click=move |_| start_download(sync)>
-                    {move || i18n.texts().lock_download}
-                </button>
-                <button class="button" data-testid="clear-local-copy" disabled=move || sync.is_downloading() on:click=clear_copy>
-                    {move || i18n.texts().local_copy_clear}
-                </button>
-            </div>
-            <Show when=move || session.can(Capability::ForceSync, None)>
-                <div class="force-sync">
-                    <p class="hint">{move || i18n.texts().force_sync_explain}</p>
-                    <button class="button button-warning button-large" data-testid="force-sync"
-                        disabled=move || !sync.can_write() || forcing.get()
-                        on:click=move |_| confirming.set(true)>
-                        {move || i18n.texts().force_sync}
-                    </button>
-                </div>
-            </Show>
-            <Show when=move || confirming.get()>
-                <ConfirmDialog
-                    title=i18n.texts().force_sync_confirm_title.to_string()
-                    message=i18n.texts().force_sync_confirm_body.to_string()
-                    confirm_label=i18n.texts().confirm.to_string()
-                    busy=forcing
-                    on_confirm=force
-                    on_cancel=Callback::new(move |()| confirming.set(false))
-                    confirm_testid="force-sync-confirm"
-                />
-            </Show>
-            <h3>{move || i18n.texts().sync_log_heading}</h3>
-            <Transition fallback=move || view! { <p>{move || i18n.texts().loading}</p> }>
-                {move || Suspend::new(async move {
-                    let t = i18n.texts();
-                    match log.await {
-                        Err(error) => view! { <p class="field-error">{error_message(t, &error)}</p> }.into_any(),
-                        Ok(entries) if entries.is_empty() => view! { <p class="empty">{t.sync_log_empty}</p> }.into_any(),
-                        Ok(entries) => view! {
-                            <div class="table-scroll">
-                                <table class="sync-log" data-testid="sync-log">
-                                    <thead><tr>
-                                        <th>{t.sync_log_when}</th><th>{t.sync_log_who}</th><th>{t.sync_log_type}</th>
-                                        <th>{t.sync_log_status}</th><th class="numeric">{t.sync_log_items}</th><th>{t.sync_log_error}</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {entries.into_iter().map(|entry| {
-                                            let when = punctaj_core::time::parse_timestamp(&entry.synced_at)
-                                                .map(browser::format_local)
-                                                .unwrap_or(entry.synced_at.clone());
-                                            view! {
-                                                <tr data-testid="sync-log-row" data-type=entry.sync_type.clone() data-status=entry.status.clone()>
-                                                    <td>{when}</td>
-                                                    <td>{entry.user_name.clone().unwrap_or_default()}</td>
-                                                    <td>{entry.sync_type.clone()}</td>
-                                                    <td>{entry.status.clone()}</td>
-                                                    <td class="numeric">{entry.items_synced}</td>
-                                                    <td>{entry.error_message.clone().unwrap_or_default()}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
+        <h3>{move || i18n.texts().sync_log_heading}</h3>
+        <Transition fallback=move || view! { <p>{move || i18n.texts().loading}</p> }>
+            {move || Suspend::new(async move {
+                match log.await {
+                    Err(error) => view! {
+                        <p class="field-error" role="alert">{move || error_message(i18n.texts(), &error)}</p>
                     }
-                })}
-            </Transition>
-        </section>
+                    .into_any(),
+                    Ok(entries) => view! { <SyncLogTable entries /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SyncLogTable(entries: Vec<SyncLogEntry>) -> impl IntoView {
+    let i18n = use_i18n();
+    if entries.is_empty() {
+        return view! { <p class="empty">{move || i18n.texts().sync_log_empty}</p> }.into_any();
+    }
+    view! {
+        <div class="table-scroll">
+            <table class="sync-log" data-testid="sync-log">
+                <thead>
+                    <tr>
+                        <th>{move || i18n.texts().sync_log_when}</th>
+                        <th>{move || i18n.texts().sync_log_who}</th>
+                        <th>{move || i18n.texts().sync_log_type}</th>
+                        <th>{move || i18n.texts().sync_log_status}</th>
+                        <th class="numeric">{move || i18n.texts().sync_log_items}</th>
+                        <th>{move || i18n.texts().sync_log_error}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {entries.into_iter().map(|entry| view! { <SyncLogRow entry /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn SyncLogRow(entry: SyncLogEntry) -> impl IntoView {
+    let i18n = use_i18n();
+    let when = punctaj_core::time::parse_timestamp(&entry.synced_at)
+        .map(browser::format_local)
+        .unwrap_or(entry.synced_at.clone());
+    let (sync_type, status) = (entry.sync_type.clone(), entry.status.clone());
+    view! {
+        <tr data-testid="sync-log-row" data-type=entry.sync_type.clone() data-status=entry.status.clone()>
+            <td>{when}</td>
+            <td>{entry.user_name.clone().unwrap_or_default()}</td>
+            <td>{move || (i18n.texts().sync_type_name)(&sync_type)}</td>
+            <td>{move || (i18n.texts().sync_status_name)(&status)}</td>
+            <td class="numeric">{entry.items_synced}</td>
+            <td>{entry.error_message.clone().unwrap_or_default()}</td>
+        </tr>
     }
 }
 

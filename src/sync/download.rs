@@ -6,6 +6,7 @@
 //! complete, verified download replaces the local copy; on any failure the old copy stays and the
 //! client stays locked, showing the error and a retry.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -90,11 +91,13 @@ pub fn start_download(engine: SyncEngine) {
                 // Grants may have changed too; they are cheap to re-read.
                 engine.session.reload_access();
                 let _ = api::log_sync(&client, "download", "success", items, None).await;
+                let _ = engine.logged_downloads.try_update(|count| *count += 1);
             }
             Err(error) => {
                 let message = error.to_string();
                 engine.download.set(DownloadState::Failed(error));
                 let _ = api::log_sync(&client, "download", "failed", 0, Some(&message)).await;
+                let _ = engine.logged_downloads.try_update(|count| *count += 1);
             }
         }
     });
@@ -112,8 +115,14 @@ fn progress(step: DownloadStep, done: u64, total: u64, bytes: u64) -> DownloadPr
 async fn download(engine: SyncEngine) -> Result<Downloaded, DownloadError> {
     let client = engine.session.client();
     let options = SendOptions::default().timeout_ms(REQUEST_TIMEOUT_MS);
-    let report = move |progress: DownloadProgress| {
-        let _ = engine.download.try_set(DownloadState::Running(progress));
+    // Progress reaches the screen when its step or its percent changes: redrawing the overlay
+    // for every archive would cost more than fetching the archive.
+    let shown = Cell::new(None::<(DownloadStep, u8)>);
+    let report = |progress: DownloadProgress| {
+        let visible = Some((progress.step, progress.percent()));
+        if shown.replace(visible) != visible {
+            let _ = engine.download.try_set(DownloadState::Running(progress));
+        }
     };
 
     // 1. The tables, verified against the cloud's hash.
@@ -163,17 +172,32 @@ async fn download(engine: SyncEngine) -> Result<Downloaded, DownloadError> {
     let total = plan.download.len() as u64;
     report(progress(DownloadStep::Archives, 0, total, bytes));
 
+    let keys: Vec<&str> = plan
+        .download
+        .iter()
+        .map(|object| object.name.as_str())
+        .collect();
+    let signed = if keys.is_empty() {
+        Default::default()
+    } else {
+        api::sign_archive_downloads(&client, &keys, &options).await?
+    };
     let mut fetched: Vec<(RemoteObject, String)> = Vec::with_capacity(plan.download.len());
-    let mut results = futures::stream::iter(plan.download.iter().cloned())
-        .map(|object| {
-            let client = client.clone();
-            let options = options.clone();
-            async move {
-                let text = api::download_archive(&client, &object.name, options).await;
-                (object, text)
-            }
-        })
-        .buffer_unordered(PARALLEL_ARCHIVES);
+    let mut results = futures::stream::iter(
+        plan.download
+            .iter()
+            // An archive deleted since the listing has no URL: the next listing drops it too.
+            .filter_map(|object| Some((object.clone(), signed.get(&object.name)?.clone()))),
+    )
+    .map(|(object, url)| {
+        let client = client.clone();
+        let options = options.clone();
+        async move {
+            let text = api::download_signed_archive(&client, &url, &options).await;
+            (object, text)
+        }
+    })
+    .buffer_unordered(PARALLEL_ARCHIVES);
     while let Some((object, text)) = results.next().await {
         let text = text?;
         bytes += text.len() as u64;

@@ -76,6 +76,8 @@ pub struct SyncEngine {
     pub restored: RwSignal<bool>,
     /// Ticks every second with the checks, for "checked N s ago".
     pub now_ms: RwSignal<f64>,
+    /// Counts the downloads recorded in `sync_log`, so that a page showing it reads it again.
+    pub logged_downloads: RwSignal<u32>,
     /// The whole UI is disabled except the download button.
     pub locked: Memo<bool>,
     /// The lock overlay is up: locked, or a download just completed (shown at 100 %).
@@ -131,6 +133,7 @@ impl SyncEngine {
             pending_own,
             restored,
             now_ms: RwSignal::new(crate::browser::now_ms()),
+            logged_downloads: RwSignal::new(0),
             locked,
             overlay_visible,
             indicator,

@@ -357,6 +357,8 @@ mod tests {
     use super::*;
     use crate::model::tests::{city, employee, institution};
     use chrono::{NaiveDate, TimeZone};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn transliteration_table_pairs_every_character() {

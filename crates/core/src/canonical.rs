@@ -139,6 +139,8 @@ mod tests {
     use super::*;
     use crate::model::tests::{city, employee, institution};
     use chrono::TimeZone;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 7, h, m, s).unwrap()

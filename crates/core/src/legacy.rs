@@ -293,6 +293,8 @@ fn optional_time(value: Option<&Value>, at: &str) -> Result<Option<RecordedTime>
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn file(ranks: &str, rows: &str) -> String {
         format!(

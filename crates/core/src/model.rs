@@ -199,6 +199,8 @@ impl Snapshot {
 pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     pub(crate) fn city(id: i64, name: &str) -> City {
         City {

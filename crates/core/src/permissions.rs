@@ -190,6 +190,8 @@ pub fn can_grant(access: &Access, role: Role) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const HERE: i64 = 7;
     const ELSEWHERE: i64 = 8;

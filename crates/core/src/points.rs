@@ -64,6 +64,8 @@ pub fn parse_points_amount(input: &str) -> Result<u32, PointsAmountError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// A spread of scores and deltas including every boundary.
     fn interesting_values() -> Vec<i32> {

@@ -293,6 +293,8 @@ impl DownloadProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn stamp(version: i64, hash: &str) -> VersionStamp {
         VersionStamp {

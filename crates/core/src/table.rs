@@ -144,6 +144,8 @@ mod tests {
     use crate::model::ROLE;
     use crate::model::tests::{employee, institution};
     use chrono::TimeZone;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn politie() -> Institution {
         institution(2, 1, "Politie", &["Offiter", "Caporal", "Șerif"])

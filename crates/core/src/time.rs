@@ -115,6 +115,8 @@ pub(crate) mod optional_instant {
 mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()

@@ -6,6 +6,8 @@ use punctaj_core::archive::{ArchiveDocument, parse_archive_key};
 use punctaj_core::legacy::LegacyInstitution;
 use punctaj_core::model::{PUNCTAJ, ROLE, ULTIMA_MOD};
 use punctaj_core::time::RecordedTime;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 const PRE_RESET: &str =
     include_str!("fixtures/legacy/arhiva_BlackWater_Politie_2026-02-18_18-13-47.json");

@@ -41,8 +41,8 @@ pub use request::{Body, HttpRequest, HttpResponse, Method, Service};
 pub use response::ContentRange;
 pub use rest::{IsValue, PostgRest, Query, Table};
 pub use storage::{
-    Bucket, FileObject, ListOptions, ObjectKeyProblem, ObjectMetadata, SortBy, SortOrder,
-    StorageApi, UploadOptions,
+    Bucket, FileObject, ListOptions, ObjectKeyProblem, ObjectMetadata, SignedUrl, SortBy,
+    SortOrder, StorageApi, UploadOptions,
 };
 #[cfg(target_arch = "wasm32")]
 pub use web::{FetchTransport, LocalStorageSessionStore};

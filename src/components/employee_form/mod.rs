@@ -167,7 +167,7 @@ pub fn EmployeeForm(
                 </label>
                 <label class="field">
                     <span>{move || i18n.texts().employee_role}</span>
-                    <input type="text" readonly=true prop:value=role tabindex="-1" />
+                    <input type="text" readonly=true data-testid="employee-role" prop:value=role tabindex="-1" />
                 </label>
                 <label class="field">
                     <span>{move || i18n.texts().employee_points}</span>

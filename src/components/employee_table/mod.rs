@@ -103,7 +103,7 @@ pub fn EmployeeTable(
         let title = (i18n.texts().sort_by)(&label);
         let numeric = label == PUNCTAJ;
         view! {
-            <th aria-sort=aria_sort class:numeric=numeric>
+            <th aria-sort=aria_sort class:numeric=numeric data-column=label.clone()>
                 <button
                     class="th-button"
                     title=title
@@ -173,6 +173,7 @@ pub fn EmployeeTable(
                             <th class="select-cell">
                                 <input
                                     type="checkbox"
+                                    data-testid="employee-select-all"
                                     aria-label=move || i18n.texts().select_all_rows
                                     prop:checked=all_visible_selected
                                     on:change=toggle_all
@@ -198,6 +199,7 @@ pub fn EmployeeTable(
                                     <td class="select-cell">
                                         <input
                                             type="checkbox"
+                                            data-testid="employee-select"
                                             aria-label=move || i18n.texts().select_row
                                             prop:checked=move || selection.with(|s| s.contains(&id_for_check))
                                             on:change=move |_| selection.update(|s| {

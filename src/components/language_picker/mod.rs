@@ -5,13 +5,17 @@ use leptos::prelude::*;
 use crate::i18n::{Lang, use_i18n};
 
 #[component]
-pub fn LanguagePicker() -> impl IntoView {
+pub fn LanguagePicker(
+    /// Several pickers may be on screen (header, settings).
+    #[prop(default = "language")]
+    testid: &'static str,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <label class="language-picker">
             <span class="visually-hidden">{move || i18n.texts().language}</span>
             <select
-                data-testid="language"
+                data-testid=testid
                 on:change:target=move |event| {
                     let code = event.target().value();
                     if let Some(lang) = Lang::ALL.into_iter().find(|lang| lang.code() == code) {

@@ -5,6 +5,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use punctaj_core::sync::DownloadStep;
+use serde_json::Value;
 
 use crate::browser;
 use crate::components::progress_bar::ProgressBar;
@@ -63,12 +64,8 @@ pub fn LockOverlay() -> impl IntoView {
                 .last_modified_at
                 .map(browser::format_local)
                 .unwrap_or_default();
-            let change = cloud
-                .last_change
-                .as_ref()
-                .map(|change| (t.change_description)(change))
-                .unwrap_or_default();
-            format!("{} {change}", (t.lock_changed_by)(&who, &when))
+            let what = (t.change_description)(cloud.last_change.as_ref().unwrap_or(&Value::Null));
+            (t.lock_changed_by)(&who, &what, &when)
         })
     };
     let versions = move || {

@@ -3,6 +3,8 @@
 
 use leptos::{ev, html, prelude::*};
 
+use crate::i18n::use_i18n;
+
 #[component]
 pub fn Modal(
     #[prop(into)] title: Signal<String>,
@@ -12,6 +14,7 @@ pub fn Modal(
     #[prop(optional)] wide: bool,
     children: Children,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let dialog = NodeRef::<html::Div>::new();
     // Focus moves into the dialog so that keyboard users land in it.
     Effect::new(move |_| {
@@ -19,12 +22,18 @@ pub fn Modal(
             let _ = dialog.focus();
         }
     });
-    let on_keydown = move |event: ev::KeyboardEvent| {
-        if event.key() == "Escape" {
-            event.stop_propagation();
+    // Escape closes the dialog wherever the focus is: a button that turns busy (disabled) drops
+    // the focus to <body>. Not while the app is locked (inert): then nothing behind the lock acts.
+    let escape = window_event_listener(ev::keydown, move |event| {
+        let usable = dialog
+            .get_untracked()
+            .is_some_and(|dialog| dialog.closest("[inert]").ok().flatten().is_none());
+        if event.key() == "Escape" && usable && !event.default_prevented() {
+            event.prevent_default();
             on_close.run(());
         }
-    };
+    });
+    on_cleanup(move || escape.remove());
     view! {
         <div class="modal-backdrop">
             <div
@@ -35,11 +44,16 @@ pub fn Modal(
                 tabindex="-1"
                 data-testid=testid
                 node_ref=dialog
-                on:keydown=on_keydown
             >
                 <header class="modal-header">
                     <h2>{move || title.get()}</h2>
-                    <button class="icon-button" aria-label="×" on:click=move |_| on_close.run(())>
+                    <button
+                        class="icon-button"
+                        data-testid="modal-close"
+                        aria-label=move || i18n.texts().close
+                        title=move || i18n.texts().close
+                        on:click=move |_| on_close.run(())
+                    >
                         "×"
                     </button>
                 </header>

@@ -115,6 +115,8 @@ pub fn PointsDialog(
             _ => None,
         }
     };
+    // What a score becomes with the typed amount (subtraction stops at 0).
+    let after_change = Signal::derive(move || amount.get().ok().map(|amount| mode.delta(amount)));
     let count = move || selected.with(BTreeSet::len);
     let ready = move || amount.with(Result::is_ok) && count() > 0 && !busy.get();
     let preview = move || {
@@ -198,45 +200,8 @@ pub fn PointsDialog(
                         />
                         <span>{move || i18n.texts().points_select_all}</span>
                     </label>
-                    <For each=move || members.get() key=|member| member.clone() let:member>
-                        {
-                            let (id, label, points) = member;
-                            let id_checked = id.clone();
-                            let id_toggle = id.clone();
-                            let id_checked = StoredValue::new(id_checked);
-                            let is_selected = move || selected.with(|s| id_checked.with_value(|id| s.contains(id)));
-                            let after = move || {
-                                match amount.get() {
-                                    Ok(amount) => Some(apply_delta(points, mode.delta(amount))),
-                                    Err(_) => None,
-                                }
-                            };
-                            view! {
-                                <label class="member" class:selected=is_selected>
-                                    <input
-                                        type="checkbox"
-                                        data-testid="points-member"
-                                        data-employee-id=id.clone()
-                                        prop:checked=is_selected
-                                        on:change=move |_| selected.update(|s| {
-                                            if !s.remove(&id_toggle) {
-                                                s.insert(id_toggle.clone());
-                                            }
-                                        })
-                                    />
-                                    <span class="member-name">{label}</span>
-                                    <span class="member-points" data-testid="points-preview">
-                                        {points}
-                                        {move || {
-                                            let is_selected = is_selected();
-                                            after()
-                                                .filter(|_| is_selected)
-                                                .map(|after| format!(" → {after}"))
-                                        }}
-                                    </span>
-                                </label>
-                            }
-                        }
+                    <For each=move || members.get() key=|member| member.clone() let((id, label, points))>
+                        <MemberChoice id label points selected after=after_change />
                     </For>
                 </fieldset>
                 <p class="points-preview" aria-live="polite">{preview}</p>
@@ -255,5 +220,50 @@ pub fn PointsDialog(
                 </div>
             </form>
         </Modal>
+    }
+}
+
+/// One member in the checklist: ticked or not, and the score before → after when ticked.
+#[component]
+fn MemberChoice(
+    id: String,
+    label: String,
+    points: i32,
+    selected: RwSignal<BTreeSet<String>>,
+    /// The signed change the typed amount makes, if it is valid.
+    #[prop(into)]
+    after: Signal<Option<i32>>,
+) -> impl IntoView {
+    let key = StoredValue::new(id.clone());
+    let is_selected = move || selected.with(|s| key.with_value(|id| s.contains(id)));
+    let toggle = move |_| {
+        let id = key.get_value();
+        selected.update(|s| {
+            if !s.remove(&id) {
+                s.insert(id);
+            }
+        })
+    };
+    let preview = move || {
+        after
+            .get()
+            .filter(|_| is_selected())
+            .map(|delta| format!(" → {}", apply_delta(points, delta)))
+    };
+    view! {
+        <label class="member" class:selected=is_selected>
+            <input
+                type="checkbox"
+                data-testid="points-member"
+                data-employee-id=id
+                prop:checked=is_selected
+                on:change=toggle
+            />
+            <span class="member-name">{label}</span>
+            <span class="member-points" data-testid="points-preview">
+                {points}
+                {preview}
+            </span>
+        </label>
     }
 }

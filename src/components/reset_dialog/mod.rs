@@ -32,8 +32,14 @@ pub fn ResetDialog(
         move || (i18n.texts().reset_type_name)(&name)
     };
     let title = Signal::derive(move || i18n.texts().reset_title.to_string());
+    // Once confirmed, the reset runs to its end: no Escape, no Cancel.
+    let close = Callback::new(move |()| {
+        if !busy() {
+            on_close.run(());
+        }
+    });
     view! {
-        <Modal title on_close testid="reset-dialog">
+        <Modal title on_close=close testid="reset-dialog">
             <form
                 class="form-grid"
                 on:submit=move |event| {

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use std::time::Duration;
 
+use crate::i18n::use_i18n;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ToastKind {
     Success,
@@ -105,6 +107,7 @@ pub fn use_toasts() -> Toasts {
 #[component]
 pub fn Toaster() -> impl IntoView {
     let toasts = use_toasts();
+    let i18n = use_i18n();
     view! {
         <div class="toasts" role="status" aria-live="polite">
             <For each=move || toasts.list.get() key=|toast| toast.id let:toast>
@@ -112,7 +115,7 @@ pub fn Toaster() -> impl IntoView {
                     <span class="toast-message">{toast.message.clone()}</span>
                     <button
                         class="toast-close"
-                        aria-label="×"
+                        aria-label=move || i18n.texts().close
                         on:click=move |_| toasts.dismiss(toast.id)
                     >
                         "×"

@@ -8,11 +8,34 @@ use crate::components::toast::use_toasts;
 use crate::i18n::{error_message, use_i18n};
 use crate::mutation::Mutation;
 use crate::session::use_session;
+use crate::sync::use_sync;
+
+/// What the dialog lists: each deleted city, and each deleted institution with its city's name
+/// (there is a "Politie" in every city).
+#[derive(Clone, Debug, PartialEq)]
+struct Deleted {
+    cities: Vec<DeletedCity>,
+    institutions: Vec<(DeletedInstitution, String)>,
+}
+
+impl Deleted {
+    fn is_empty(&self) -> bool {
+        self.cities.is_empty() && self.institutions.is_empty()
+    }
+}
+
+/// One thing to restore.
+#[derive(Clone, Debug, PartialEq)]
+enum Restorable {
+    City(DeletedCity),
+    Institution(DeletedInstitution),
+}
 
 #[component]
 pub fn DeletedItems(on_close: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let sync = use_sync();
     let toasts = use_toasts();
     let mutation = Mutation::new();
     let reload = RwSignal::new(0u32);
@@ -23,79 +46,124 @@ pub fn DeletedItems(on_close: Callback<()>) -> impl IntoView {
         async move {
             let cities = api::deleted_cities(&client, options.clone()).await?;
             let institutions = api::deleted_institutions(&client, options).await?;
-            Ok::<(Vec<DeletedCity>, Vec<DeletedInstitution>), punctaj_supabase::SupabaseError>((
-                cities,
-                institutions,
-            ))
+            Ok::<_, punctaj_supabase::SupabaseError>((cities, institutions))
         }
     });
+    // The city of a deleted institution: deleted too, or still in the local copy.
+    let city_name = move |cities: &[DeletedCity], city_id: i64| {
+        cities
+            .iter()
+            .find(|city| city.id == city_id)
+            .map(|city| city.name.clone())
+            .or_else(|| {
+                sync.local.with_untracked(|local| {
+                    local
+                        .as_ref()
+                        .and_then(|local| local.snapshot.city(city_id))
+                        .map(|city| city.name.clone())
+                })
+            })
+            .unwrap_or_default()
+    };
 
-    let restore_city = move |city: DeletedCity| {
-        let client = session.client();
-        mutation.run(
-            async move { api::restore_city(&client, city.id).await },
-            move |_| {
-                toasts.success((i18n.texts().restored)(&city.name));
-                reload.update(|n| *n += 1);
-            },
-        );
+    let restored = move |name: String| {
+        move |_: &api::MutationOutcome| {
+            toasts.success((i18n.texts().restored)(&name));
+            reload.update(|n| *n += 1);
+        }
     };
-    let restore_institution = move |institution: DeletedInstitution| {
+    let restore = Callback::new(move |item: Restorable| {
         let client = session.client();
-        mutation.run(
-            async move { api::restore_institution(&client, institution.id).await },
-            move |_| {
-                toasts.success((i18n.texts().restored)(&institution.name));
-                reload.update(|n| *n += 1);
-            },
-        );
-    };
+        match item {
+            Restorable::City(DeletedCity { id, name, .. }) => mutation.run(
+                async move { api::restore_city(&client, id).await },
+                restored(name),
+            ),
+            Restorable::Institution(DeletedInstitution { id, name, .. }) => mutation.run(
+                async move { api::restore_institution(&client, id).await },
+                restored(name),
+            ),
+        }
+    });
 
     let title = Signal::derive(move || i18n.texts().deleted_items.to_string());
     view! {
         <Modal title on_close testid="deleted-items-dialog">
-            <Suspense fallback=move || view! { <p>{move || i18n.texts().loading}</p> }>
+            <Transition fallback=move || view! { <p>{move || i18n.texts().loading}</p> }>
                 {move || Suspend::new(async move {
                     match items.await {
                         Err(error) => view! {
-                            <p class="field-error" role="alert">{error_message(i18n.texts(), &error)}</p>
+                            <p class="field-error" role="alert">{move || error_message(i18n.texts(), &error)}</p>
                         }.into_any(),
-                        Ok((cities, institutions)) if cities.is_empty() && institutions.is_empty() => view! {
-                            <p class="empty">{i18n.texts().nothing_deleted}</p>
-                        }.into_any(),
-                        Ok((cities, institutions)) => view! {
-                            <ul class="plain-list">
-                                {cities.into_iter().map(|city| {
-                                    let name = city.name.clone();
-                                    view! {
-                                        <li>
-                                            <span>"🏙️ " {name}</span>
-                                            <button class="button button-small" data-testid="restore-city"
-                                                disabled=move || mutation.busy.get()
-                                                on:click=move |_| restore_city(city.clone())>
-                                                {i18n.texts().restore}
-                                            </button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                                {institutions.into_iter().map(|institution| {
-                                    let name = institution.name.clone();
-                                    view! {
-                                        <li>
-                                            <span>"🏛️ " {name}</span>
-                                            <button class="button button-small" data-testid="restore-institution"
-                                                disabled=move || mutation.busy.get()
-                                                on:click=move |_| restore_institution(institution.clone())>
-                                                {i18n.texts().restore}
-                                            </button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok((cities, institutions)) => {
+                            let institutions = institutions
+                                .into_iter()
+                                .map(|institution| {
+                                    let city = city_name(&cities, institution.city_id);
+                                    (institution, city)
+                                })
+                                .collect();
+                            let deleted = Deleted { cities, institutions };
+                            view! { <DeletedList deleted restore busy=mutation.busy /> }.into_any()
+                        }
                     }
                 })}
-            </Suspense>
+            </Transition>
         </Modal>
+    }
+}
+
+#[component]
+fn DeletedList(
+    deleted: Deleted,
+    restore: Callback<Restorable>,
+    #[prop(into)] busy: Signal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    if deleted.is_empty() {
+        return view! { <p class="empty" data-testid="nothing-deleted">{move || i18n.texts().nothing_deleted}</p> }
+            .into_any();
+    }
+    let cities = deleted.cities.into_iter().map(|city| {
+        let label = format!("🏙️ {}", city.name);
+        view! {
+            <RestoreItem label name=city.name.clone() testid="restore-city" busy
+                on_restore=Callback::new(move |()| restore.run(Restorable::City(city.clone()))) />
+        }
+    });
+    let institutions = deleted.institutions.into_iter().map(|(institution, city)| {
+        let label = format!("🏛️ {city} / {}", institution.name);
+        view! {
+            <RestoreItem label name=institution.name.clone() testid="restore-institution" busy
+                on_restore=Callback::new(move |()| restore.run(Restorable::Institution(institution.clone()))) />
+        }
+    });
+    view! {
+        <ul class="plain-list">
+            {cities.collect_view()}
+            {institutions.collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn RestoreItem(
+    label: String,
+    name: String,
+    testid: &'static str,
+    #[prop(into)] busy: Signal<bool>,
+    on_restore: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <li>
+            <span>{label}</span>
+            <button class="button button-small" data-testid=testid data-name=name
+                disabled=move || busy.get()
+                on:click=move |_| on_restore.run(())>
+                {move || i18n.texts().restore}
+            </button>
+        </li>
     }
 }

@@ -42,20 +42,18 @@ fn reset_error_text(t: &Texts, error: &ResetError) -> String {
 #[component]
 pub fn InstitutionPanel(institution: Memo<Option<Institution>>) -> impl IntoView {
     let i18n = use_i18n();
-    let session = use_session();
     let sync = use_sync();
-    let toasts = use_toasts();
-    let mutation = Mutation::new();
     let dialog = RwSignal::new(None::<PanelDialog>);
     let selection = RwSignal::new(BTreeSet::<String>::new());
+    // A reset in progress outlives its dialog: reopened, it shows the progress, not a new reset.
     let reset_stage = RwSignal::new(None::<ResetStage>);
-    let close = Callback::new(move |()| dialog.set(None));
 
     // The panel is only shown with an institution; default values never render.
     let current = Signal::derive(move || institution.get().unwrap_or_default());
-    let institution_id = move || institution.with(|i| i.as_ref().map(|i| i.id).unwrap_or_default());
+    let institution_id =
+        Memo::new(move |_| institution.with(|i| i.as_ref().map(|i| i.id).unwrap_or_default()));
     let employees = Memo::new(move |_| {
-        let id = institution_id();
+        let id = institution_id.get();
         sync.local.with(|local| {
             local
                 .as_ref()
@@ -70,15 +68,132 @@ pub fn InstitutionPanel(institution: Memo<Option<Institution>>) -> impl IntoView
             selection.update(|s| s.retain(|id| live.contains(id)));
         }
     });
+    // Installed data, no lock, but no answer from the server: read-only.
+    let offline = Memo::new(move |_| {
+        !sync.can_write() && !sync.locked.get() && sync.local.with(Option::is_some)
+    });
 
-    let can = move |capability| session.can(capability, Some(institution_id()));
-    let writable = move || sync.can_write();
+    view! {
+        <section class="institution-panel" aria-label=move || current.with(|i| i.name.clone())>
+            <PanelHeader current />
+            <Show when=move || offline.get()>
+                <p class="notice" data-testid="read-only-offline">{move || i18n.texts().read_only_offline}</p>
+            </Show>
+            <PanelToolbar institution_id employees selection dialog />
+            <EmployeeTable
+                institution=current
+                employees=employees
+                selection=selection
+                disabled=sync.locked
+            />
+        </section>
+        <PanelDialogs current employees selection dialog reset_stage />
+    }
+}
+
+#[component]
+fn PanelHeader(current: Signal<Institution>) -> impl IntoView {
+    let i18n = use_i18n();
     let last_change = move || {
         current
             .with(|i| i.last_points_change_at.map(browser::format_local))
             .unwrap_or_else(|| i18n.texts().never.to_string())
     };
-    let offline = move || !writable() && !sync.locked.get() && sync.local.with(Option::is_some);
+    view! {
+        <header class="panel-header">
+            <h2>{move || current.with(|i| i.name.clone())}</h2>
+            <p class="last-change">
+                {move || i18n.texts().last_points_change} " "
+                <time data-testid="last-points-change">{last_change}</time>
+            </p>
+        </header>
+    }
+}
+
+/// The actions the signed-in account may take here; disabled while nothing can be written
+/// (offline, locked) or when there is nothing to act on.
+#[component]
+fn PanelToolbar(
+    institution_id: Memo<i64>,
+    employees: Memo<Vec<Employee>>,
+    selection: RwSignal<BTreeSet<String>>,
+    dialog: RwSignal<Option<PanelDialog>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sync = use_sync();
+    let toasts = use_toasts();
+    let can = move |capability| session.can(capability, Some(institution_id.get()));
+    let blocked = move || !sync.can_write();
+    let no_members = move || employees.with(Vec::is_empty);
+    let selected = move || selection.with(BTreeSet::len);
+    let open = move |which: PanelDialog| dialog.set(Some(which));
+    let edit_selected = move |_| {
+        let ids = selection.get_untracked();
+        let chosen = (ids.len() == 1)
+            .then(|| employees.with_untracked(|e| e.iter().find(|e| ids.contains(&e.id)).cloned()))
+            .flatten();
+        match chosen {
+            Some(employee) => open(PanelDialog::EditEmployee(employee)),
+            None => toasts.info(i18n.texts().select_one_to_edit),
+        }
+    };
+    view! {
+        <div class="toolbar">
+            <Show when=move || can(Capability::Points)>
+                <button class="button button-primary" data-testid="points-add"
+                    disabled=move || blocked() || no_members()
+                    on:click=move |_| open(PanelDialog::Points(PointsMode::Add))>
+                    {move || i18n.texts().points_add}
+                </button>
+                <button class="button" data-testid="points-subtract"
+                    disabled=move || blocked() || no_members()
+                    on:click=move |_| open(PanelDialog::Points(PointsMode::Subtract))>
+                    {move || i18n.texts().points_subtract}
+                </button>
+            </Show>
+            <Show when=move || can(Capability::Employees)>
+                <button class="button" data-testid="employee-add" disabled=blocked
+                    on:click=move |_| open(PanelDialog::AddEmployee)>
+                    {move || i18n.texts().employee_add}
+                </button>
+                <button class="button" data-testid="employee-edit"
+                    disabled=move || blocked() || selected() != 1
+                    on:click=edit_selected>
+                    {move || i18n.texts().employee_edit}
+                </button>
+                <button class="button button-danger-outline" data-testid="employee-delete"
+                    disabled=move || blocked() || selected() == 0
+                    on:click=move |_| open(PanelDialog::DeleteEmployees)>
+                    {move || i18n.texts().employee_delete_selected}
+                </button>
+            </Show>
+            <Show when=move || can(Capability::Reset)>
+                <button class="button button-danger" data-testid="reset-punctaj"
+                    disabled=move || blocked() || no_members()
+                    on:click=move |_| open(PanelDialog::Reset)>
+                    {move || i18n.texts().reset_button}
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+/// The open dialog, if any, and what its confirmation does.
+#[component]
+fn PanelDialogs(
+    current: Signal<Institution>,
+    employees: Memo<Vec<Employee>>,
+    selection: RwSignal<BTreeSet<String>>,
+    dialog: RwSignal<Option<PanelDialog>>,
+    reset_stage: RwSignal<Option<ResetStage>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let toasts = use_toasts();
+    let mutation = Mutation::new();
+    let close = Callback::new(move |()| dialog.set(None));
+    let institution_id = move || current.with_untracked(|i| i.id);
 
     let change_points = Callback::new(move |change: PointsChange| {
         let client = session.client();
@@ -115,20 +230,19 @@ pub fn InstitutionPanel(institution: Memo<Option<Institution>>) -> impl IntoView
             },
         );
     });
-    let edit_employee = move |employee_id: String| {
+    // Only what the user changed is sent: what someone else changed meanwhile (points added
+    // while this form still shows the values it opened with) is never overwritten.
+    let edit_employee = move |employee: &Employee| {
+        let before = employee.clone();
         Callback::new(move |draft: EmployeeDraft| {
             let client = session.client();
-            let employee_id = employee_id.clone();
+            let id = before.id.clone();
+            let rank = (draft.rank != before.rank).then_some(draft.rank);
+            let fields = (draft.fields != before.fields).then_some(draft.fields);
+            let punctaj = (draft.punctaj != before.punctaj).then_some(draft.punctaj);
             mutation.run(
                 async move {
-                    api::update_employee(
-                        &client,
-                        &employee_id,
-                        draft.rank,
-                        &draft.fields,
-                        Some(draft.punctaj),
-                    )
-                    .await
+                    api::update_employee(&client, &id, rank, fields.as_ref(), punctaj).await
                 },
                 move |_| {
                     toasts.success(i18n.texts().employee_saved);
@@ -150,8 +264,70 @@ pub fn InstitutionPanel(institution: Memo<Option<Institution>>) -> impl IntoView
             },
         );
     });
+
+    move || {
+        Some(match dialog.get()? {
+            PanelDialog::Points(mode) => view! {
+                <PointsDialog
+                    mode=mode
+                    institution=current
+                    employees=employees
+                    initially_selected=selection.get_untracked()
+                    busy=mutation.busy
+                    on_submit=change_points
+                    on_close=close
+                />
+            }
+            .into_any(),
+            PanelDialog::AddEmployee => view! {
+                <EmployeeForm institution=current busy=mutation.busy on_submit=add_employee on_close=close />
+            }
+            .into_any(),
+            PanelDialog::EditEmployee(employee) => {
+                let on_submit = edit_employee(&employee);
+                view! {
+                    <EmployeeForm institution=current employee=employee busy=mutation.busy on_submit on_close=close />
+                }
+                .into_any()
+            }
+            PanelDialog::DeleteEmployees => {
+                let count = selection.with_untracked(BTreeSet::len);
+                view! {
+                    <ConfirmDialog
+                        title=Signal::derive(move || i18n.texts().employee_delete_selected.to_string())
+                        message=Signal::derive(move || (i18n.texts().employee_delete_confirm)(count))
+                        confirm_label=Signal::derive(move || i18n.texts().delete.to_string())
+                        danger=true
+                        busy=mutation.busy
+                        on_confirm=delete_employees
+                        on_cancel=close
+                        confirm_testid="employee-delete-confirm"
+                    />
+                }
+                .into_any()
+            }
+            PanelDialog::Reset => {
+                view! { <ResetFlow current employees stage=reset_stage dialog /> }.into_any()
+            }
+        })
+    }
+}
+
+/// "🔴 RESET PUNCTAJ": the dialog, then the archive upload and the reset (see `sync::reset`).
+#[component]
+fn ResetFlow(
+    current: Signal<Institution>,
+    employees: Memo<Vec<Employee>>,
+    stage: RwSignal<Option<ResetStage>>,
+    /// Closed when the reset is done (a signal: the task may outlive this component).
+    dialog: RwSignal<Option<PanelDialog>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sync = use_sync();
+    let toasts = use_toasts();
     let reset = Callback::new(move |()| {
-        if reset_stage.get_untracked().is_some() {
+        if stage.get_untracked().is_some() {
             return;
         }
         let Some(access) = session.granted_access() else {
@@ -166,143 +342,34 @@ pub fn InstitutionPanel(institution: Memo<Option<Institution>>) -> impl IntoView
             discord_id: access.discord_id.clone(),
             user_id: access.user_id.clone(),
         };
-        let id = institution_id();
-        reset_stage.set(Some(ResetStage::Uploading));
+        let id = current.with_untracked(|i| i.id);
+        stage.set(Some(ResetStage::Uploading));
         leptos::task::spawn_local(async move {
-            let result = reset_institution(sync, id, author, move |stage| {
-                let _ = reset_stage.try_set(Some(stage));
+            let result = reset_institution(sync, id, author, move |next| {
+                let _ = stage.try_set(Some(next));
             })
             .await;
             let t = i18n.texts();
             match result {
                 Ok(key) => {
                     toasts.success((t.reset_done)(&key));
-                    let _ = dialog.try_set(None);
+                    dialog.set(None);
                 }
                 Err(error) => toasts.error(reset_error_text(t, &error)),
             }
-            let _ = reset_stage.try_set(None);
+            let _ = stage.try_set(None);
         });
     });
-    let edit_selected = move |_| {
-        let ids = selection.get_untracked();
-        let chosen = (ids.len() == 1)
-            .then(|| employees.with_untracked(|e| e.iter().find(|e| ids.contains(&e.id)).cloned()))
-            .flatten();
-        match chosen {
-            Some(employee) => dialog.set(Some(PanelDialog::EditEmployee(employee))),
-            None => toasts.info(i18n.texts().select_one_to_edit),
-        }
-    };
-
+    let (count, total) = employees
+        .with_untracked(|e| (e.len(), e.iter().map(|e| i64::from(e.punctaj)).sum::<i64>()));
     view! {
-        <section class="institution-panel" aria-label=move || current.with(|i| i.name.clone())>
-            <header class="panel-header">
-                <h2>{move || current.with(|i| i.name.clone())}</h2>
-                <p class="last-change">
-                    {move || i18n.texts().last_points_change} " "
-                    <time data-testid="last-points-change">{last_change}</time>
-                </p>
-            </header>
-            <Show when=offline>
-                <p class="notice">{move || i18n.texts().read_only_offline}</p>
-            </Show>
-            <div class="toolbar">
-                <Show when=move || can(Capability::Points)>
-                    <button class="button button-primary" data-testid="points-add"
-                        disabled=move || !writable() || employees.with(Vec::is_empty)
-                        on:click=move |_| dialog.set(Some(PanelDialog::Points(PointsMode::Add)))>
-                        {move || i18n.texts().points_add}
-                    </button>
-                    <button class="button" data-testid="points-subtract"
-                        disabled=move || !writable() || employees.with(Vec::is_empty)
-                        on:click=move |_| dialog.set(Some(PanelDialog::Points(PointsMode::Subtract)))>
-                        {move || i18n.texts().points_subtract}
-                    </button>
-                </Show>
-                <Show when=move || can(Capability::Employees)>
-                    <button class="button" data-testid="employee-add" disabled=move || !writable()
-                        on:click=move |_| dialog.set(Some(PanelDialog::AddEmployee))>
-                        {move || i18n.texts().employee_add}
-                    </button>
-                    <button class="button" data-testid="employee-edit"
-                        disabled=move || !writable() || selection.with(|s| s.len() != 1)
-                        on:click=edit_selected>
-                        {move || i18n.texts().employee_edit}
-                    </button>
-                    <button class="button button-danger-outline" data-testid="employee-delete"
-                        disabled=move || !writable() || selection.with(BTreeSet::is_empty)
-                        on:click=move |_| dialog.set(Some(PanelDialog::DeleteEmployees))>
-                        {move || i18n.texts().employee_delete_selected}
-                    </button>
-                </Show>
-                <Show when=move || can(Capability::Reset)>
-                    <button class="button button-danger" data-testid="reset-punctaj"
-                        disabled=move || !writable() || employees.with(Vec::is_empty)
-                        on:click=move |_| dialog.set(Some(PanelDialog::Reset))>
-                        {move || i18n.texts().reset_button}
-                    </button>
-                </Show>
-            </div>
-            <EmployeeTable
-                institution=current
-                employees=employees
-                selection=selection
-                disabled=sync.locked
-            />
-        </section>
-        {move || {
-            let t = i18n.texts();
-            match dialog.get() {
-                Some(PanelDialog::Points(mode)) => view! {
-                    <PointsDialog
-                        mode=mode
-                        institution=current
-                        employees=employees
-                        initially_selected=selection.get_untracked()
-                        busy=mutation.busy
-                        on_submit=change_points
-                        on_close=close
-                    />
-                }.into_any(),
-                Some(PanelDialog::AddEmployee) => view! {
-                    <EmployeeForm institution=current busy=mutation.busy on_submit=add_employee on_close=close />
-                }.into_any(),
-                Some(PanelDialog::EditEmployee(employee)) => {
-                    let on_submit = edit_employee(employee.id.clone());
-                    view! {
-                        <EmployeeForm institution=current employee=employee busy=mutation.busy on_submit on_close=close />
-                    }.into_any()
-                }
-                Some(PanelDialog::DeleteEmployees) => view! {
-                    <ConfirmDialog
-                        title=t.employee_delete_selected.to_string()
-                        message=(t.employee_delete_confirm)(selection.get_untracked().len())
-                        confirm_label=t.delete.to_string()
-                        danger=true
-                        busy=mutation.busy
-                        on_confirm=delete_employees
-                        on_cancel=close
-                        confirm_testid="employee-delete-confirm"
-                    />
-                }.into_any(),
-                Some(PanelDialog::Reset) => {
-                    let (count, total) = employees.with_untracked(|e| {
-                        (e.len(), e.iter().map(|e| i64::from(e.punctaj)).sum::<i64>())
-                    });
-                    view! {
-                        <ResetDialog
-                            institution_name=current.with_untracked(|i| i.name.clone())
-                            employee_count=count
-                            total_points=total
-                            stage=reset_stage
-                            on_confirm=reset
-                            on_close=close
-                        />
-                    }.into_any()
-                }
-                None => ().into_any(),
-            }
-        }}
+        <ResetDialog
+            institution_name=current.with_untracked(|i| i.name.clone())
+            employee_count=count
+            total_points=total
+            stage=stage
+            on_confirm=reset
+            on_close=Callback::new(move |()| dialog.set(None))
+        />
     }
 }

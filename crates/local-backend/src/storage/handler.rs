@@ -670,18 +670,120 @@ async fn sign_object(
     .map_err(db_error)?
     .ok_or_else(StorageError::no_such_key)?;
     tx.commit().await.map_err(db_error)?;
+    Ok(json_response(
+        StatusCode::OK,
+        ordered_object(&[(
+            "signedURL",
+            to_json(&signed_url(state, bucket, key, expires_in)),
+        )]),
+        JSON,
+    ))
+}
+
+/// A signed download URL for `{bucket}/{key}`, valid `expires_in` seconds.
+fn signed_url(state: &AppState, bucket: &str, key: &str, expires_in: i64) -> String {
     let url = format!("{bucket}/{key}");
     let now = jwt::now();
     let token = jwt::sign(
         &json!({"url": url, "scope": "download", "iat": now, "exp": now + expires_in}),
         state.jwt_secret(),
     );
+    format!("/object/sign/{url}?token={token}")
+}
+
+/// At most this many paths per `createSignedUrls` request.
+const MAX_SIGNED_PATHS: usize = 1000;
+
+/// `POST /object/sign/{bucket}` with `{"expiresIn", "paths": [...]}` (supabase-js
+/// `createSignedUrls`): one signed URL per path the caller may read, in the order asked; the
+/// others get Storage's per-path error and `signedURL: null`.
+pub async fn sign_many(
+    State(state): State<AppState>,
+    Path(bucket): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response<Body> {
+    finish(sign_objects(&state, &bucket, &method, &uri, &headers, body).await)
+}
+
+async fn sign_objects(
+    state: &AppState,
+    bucket: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> StorageResult {
+    let identity = identify_caller(state, headers, true)?;
+    let body = json_body(state, body).await?;
+    let expires_in = body
+        .get("expiresIn")
+        .and_then(Value::as_i64)
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| StorageError::validation("body must have required property 'expiresIn'"))?;
+    let paths: Vec<String> = body
+        .get("paths")
+        .and_then(Value::as_array)
+        .filter(|paths| !paths.is_empty() && paths.len() <= MAX_SIGNED_PATHS)
+        .and_then(|paths| {
+            paths
+                .iter()
+                .map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .ok_or_else(|| {
+            StorageError::validation(format!(
+                "body/paths must be an array of 1 to {MAX_SIGNED_PATHS} strings"
+            ))
+        })?;
+    for path in &paths {
+        validate_key(path)?;
+    }
+    let mut client = state.pool.get().await.map_err(pool_error)?;
+    let tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .await
+        .map_err(db_error)?;
+    as_caller(&tx, &identity, method, uri, headers).await?;
+    let visible: std::collections::HashSet<String> = tx
+        .query(
+            "select name from storage.objects where bucket_id = $1 and name = any($2)",
+            &[&bucket, &paths],
+        )
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    tx.commit().await.map_err(db_error)?;
+    let entries: Vec<String> = paths
+        .iter()
+        .map(|path| {
+            let (error, url) = if visible.contains(path) {
+                (
+                    "null".to_owned(),
+                    to_json(&signed_url(state, bucket, path, expires_in)),
+                )
+            } else {
+                (
+                    to_json(&"Either the object does not exist or you do not have access to it"),
+                    "null".to_owned(),
+                )
+            };
+            ordered_object(&[
+                ("error", error),
+                ("path", to_json(path)),
+                ("signedURL", url),
+            ])
+        })
+        .collect();
     Ok(json_response(
         StatusCode::OK,
-        ordered_object(&[(
-            "signedURL",
-            to_json(&format!("/object/sign/{url}?token={token}")),
-        )]),
+        format!("[{}]", entries.join(",")),
         JSON,
     ))
 }

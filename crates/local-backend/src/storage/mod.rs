@@ -14,6 +14,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/object/list/{bucket}", post(handler::list))
+        .route("/object/sign/{bucket}", post(handler::sign_many))
         .route(
             "/object/sign/{bucket}/{*path}",
             post(handler::sign).get(handler::signed_download),

@@ -99,6 +99,15 @@ pub struct ObjectMetadata {
     pub http_status_code: u16,
 }
 
+/// One entry of a `createSignedUrls` answer: a URL, or why this key has none.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SignedUrl {
+    pub path: String,
+    #[serde(rename = "signedURL")]
+    pub signed_url: Option<String>,
+    pub error: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 mod list;
 mod object_key;
 
-pub use list::{FileObject, ListOptions, ObjectMetadata, SortBy, SortOrder};
+pub use list::{FileObject, ListOptions, ObjectMetadata, SignedUrl, SortBy, SortOrder};
 pub use object_key::ObjectKeyProblem;
 
 use serde::Serialize;
@@ -161,6 +161,52 @@ impl Bucket {
         ))
     }
 
+    /// `POST /object/sign/{bucket}` (supabase-js `createSignedUrls`): signed URLs for several
+    /// objects at once; the answer is a [`SignedUrl`] per key, in order.
+    pub fn create_signed_urls(
+        &self,
+        keys: &[&str],
+        expires_in_secs: u64,
+    ) -> Result<HttpRequest, SupabaseError> {
+        #[derive(Serialize)]
+        struct SignManyBody<'a> {
+            #[serde(rename = "expiresIn")]
+            expires_in: u64,
+            paths: &'a [&'a str],
+        }
+        for key in keys {
+            encode_object_key(key)?;
+        }
+        let url = format!("{}/object/sign/{}", self.base_url, self.bucket);
+        Ok(json_request(
+            Method::Post,
+            url,
+            &SignManyBody {
+                expires_in: expires_in_secs,
+                paths: keys,
+            },
+        ))
+    }
+
+    /// A plain `GET` of a signed URL (as answered, relative to `/storage/v1`). It carries no
+    /// credentials and no custom header, so a browser sends it without a CORS preflight: send
+    /// it with the bare transport, not through the client (which would add the session).
+    pub fn signed_download(&self, signed_url: &str) -> Result<HttpRequest, SupabaseError> {
+        if !signed_url.starts_with("/object/sign/") {
+            return Err(SupabaseError::InvalidRequest(format!(
+                "not a signed object URL: {signed_url}"
+            )));
+        }
+        // Not `HttpRequest::new`: even its `x-client-info` would make the browser preflight.
+        Ok(HttpRequest {
+            service: Service::Storage,
+            method: Method::Get,
+            url: format!("{}{signed_url}", self.base_url),
+            headers: Vec::new(),
+            body: None,
+        })
+    }
+
     /// The URL of an object in a public bucket (no request: nothing to sign).
     pub fn public_url(&self, key: &str) -> Result<String, SupabaseError> {
         self.object_url("object/public", key)
@@ -203,4 +249,64 @@ fn json_request(method: Method, url: String, body: &impl Serialize) -> HttpReque
         .with_header("content-type", "application/json")
         .with_header("accept", "*/*")
         .with_body(Body::Json(json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Body;
+
+    fn bucket() -> Bucket {
+        let config = SupabaseConfig::new(
+            "http://127.0.0.1:54321",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2ln",
+        )
+        .unwrap();
+        StorageApi::new(&config).from("arhiva")
+    }
+
+    #[test]
+    fn signed_urls_for_several_keys_are_one_post_to_the_bucket() {
+        let request = bucket()
+            .create_signed_urls(
+                &["BlackWater/Politie_1.json", "Saint_Denis/Medici_2.json"],
+                60,
+            )
+            .unwrap();
+        assert_eq!(request.method, Method::Post);
+        assert_eq!(
+            request.url,
+            "http://127.0.0.1:54321/storage/v1/object/sign/arhiva"
+        );
+        let Some(Body::Json(body)) = request.body else {
+            panic!("a JSON body")
+        };
+        assert_eq!(
+            body,
+            r#"{"expiresIn":60,"paths":["BlackWater/Politie_1.json","Saint_Denis/Medici_2.json"]}"#
+        );
+    }
+
+    #[test]
+    fn a_bad_key_is_refused_before_signing() {
+        assert!(bucket().create_signed_urls(&["../etc/passwd"], 60).is_err());
+    }
+
+    #[test]
+    fn a_signed_download_carries_no_header_so_no_preflight() {
+        let request = bucket()
+            .signed_download("/object/sign/arhiva/BlackWater/Politie_1.json?token=abc")
+            .unwrap();
+        assert_eq!(request.method, Method::Get);
+        assert_eq!(
+            request.url,
+            "http://127.0.0.1:54321/storage/v1/object/sign/arhiva/BlackWater/Politie_1.json?token=abc"
+        );
+        assert!(request.headers.is_empty());
+        assert!(
+            bucket()
+                .signed_download("https://elsewhere.example/x")
+                .is_err()
+        );
+    }
 }

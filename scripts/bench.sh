@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `make bench`: the benchmarks of the synchronisation, printed, and saved in
+# target/bench-results.json. Like `make test`, it needs nothing running beforehand: it installs
+# what is missing, starts the throwaway PostgreSQL cluster (127.0.0.1 only), builds the local
+# backend in release mode and the app into target/e2e-dist, then runs tests/e2e/bench/run.mjs,
+# which gives itself a fresh database cloned from the template, its own backend and Chromium.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="$HOME/.cache/punctaj-tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# The bench database is cloned from the template in this cluster.
+export PUNCTAJ_TEST_PG=${PUNCTAJ_TEST_PG:-postgres://postgres@127.0.0.1:${PUNCTAJ_PG_PORT:-54322}}
+
+step() { printf '\n\033[1;35m== %s\033[0m\n' "$*"; }
+started=$(date +%s)
+
+step "toolchain"
+scripts/setup-toolchain.sh
+
+step "database template (bootstrap, migrations, demo data)"
+scripts/local-backend.sh template
+
+step "local backend, release build"
+cargo build --quiet --release -p punctaj-local-backend
+
+step "the app, release build (served under /punctaj/)"
+trunk build --release --public-url /punctaj/ --dist target/e2e-dist
+
+step "benchmarks"
+PUNCTAJ_BACKEND_BIN="$ROOT/target/release/punctaj-local-backend" node tests/e2e/bench/run.mjs
+
+step "bench finished in $(( $(date +%s) - started )) s"
