@@ -119,6 +119,7 @@ export class NetMeter {
       if (path.includes('/rest/v1/rpc/')) return 'rpc';
       if (path.includes('/rest/v1/')) return 'tables';
       if (path.includes('/storage/v1/object/list/')) return 'storage list';
+      if (/\/storage\/v1\/object\/sign\/[^/]+$/.test(path)) return 'storage sign';
       if (path.includes('/storage/v1/object/')) return 'archive GET';
       if (path.includes('/auth/v1/')) return 'auth';
       return 'other';

@@ -229,6 +229,7 @@ async function runAll(cleanup) {
             : path.includes('/rest/v1/rpc/') ? 'rpc'
             : path.includes('/rest/v1/') ? 'tables'
             : path.includes('/storage/v1/object/list/') ? 'storage list'
+            : /\/storage\/v1\/object\/sign\/[^/]+$/.test(path) ? 'storage sign'
             : path.includes('/storage/v1/object/') ? 'archive GET'
             : path.includes('/auth/v1/') ? 'auth' : 'other';
         const kinds = {};
