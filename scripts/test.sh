@@ -24,7 +24,8 @@ cargo test --workspace --quiet
 step "wasm tests in headless Chromium: domain crate and components"
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120}
-cargo test --quiet --target wasm32-unknown-unknown -p punctaj-core -p punctaj
+# No --quiet here: cargo would hand it to wasm-bindgen-test-runner, which refuses it.
+cargo test --target wasm32-unknown-unknown -p punctaj-core -p punctaj
 
 step "end-to-end tests in Chromium (app served under a sub-path)"
 cargo build --quiet -p punctaj-local-backend

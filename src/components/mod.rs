@@ -1,6 +1,7 @@
 //! Reusable UI pieces, one folder per component.
 
 pub mod confirm_dialog;
+pub mod dialog_actions;
 pub mod employee_form;
 pub mod employee_table;
 pub mod institution_editor;
@@ -12,4 +13,5 @@ pub mod points_dialog;
 pub mod progress_bar;
 pub mod reset_dialog;
 pub mod sync_status;
+pub mod tab_link;
 pub mod toast;

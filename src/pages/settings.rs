@@ -149,7 +149,7 @@ fn ForceSync(log_version: RwSignal<u32>) -> impl IntoView {
             <ConfirmDialog
                 title=Signal::derive(move || i18n.texts().force_sync_confirm_title.to_string())
                 message=Signal::derive(move || i18n.texts().force_sync_confirm_body.to_string())
-                confirm_label=Signal::derive(move || i18n.texts().confirm.to_string())
+                confirm_label=|t| t.confirm
                 busy=forcing
                 on_confirm=force
                 on_cancel=Callback::new(move |()| confirming.set(false))

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use punctaj_core::model::{Employee, Institution, is_fixed_column};
 
+use crate::components::dialog_actions::DialogActions;
 use crate::components::modal::Modal;
 use crate::i18n::use_i18n;
 
@@ -183,19 +184,7 @@ pub fn EmployeeForm(
                 <Show when=move || error.get().is_some()>
                     <p class="field-error" role="alert">{move || error.get()}</p>
                 </Show>
-                <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| on_close.run(())>
-                        {move || i18n.texts().cancel}
-                    </button>
-                    <button
-                        type="submit"
-                        class="button button-primary"
-                        data-testid="employee-save"
-                        disabled=move || busy.get()
-                    >
-                        {move || if busy.get() { i18n.texts().working } else { i18n.texts().save }}
-                    </button>
-                </div>
+                <DialogActions label=|t| t.save submit_testid="employee-save" busy on_cancel=on_close />
             </form>
         </Modal>
     }

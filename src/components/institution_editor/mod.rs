@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use punctaj_core::model::is_fixed_column;
 
+use crate::components::dialog_actions::DialogActions;
 use crate::components::modal::Modal;
 use crate::i18n::use_i18n;
 
@@ -191,19 +192,7 @@ pub fn InstitutionEditor(
                         {problem_text}
                     </p>
                 </Show>
-                <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| on_close.run(())>
-                        {move || i18n.texts().cancel}
-                    </button>
-                    <button
-                        type="submit"
-                        class="button button-primary"
-                        data-testid="institution-save"
-                        disabled=move || busy.get()
-                    >
-                        {move || if busy.get() { i18n.texts().working } else { i18n.texts().save }}
-                    </button>
-                </div>
+                <DialogActions label=|t| t.save submit_testid="institution-save" busy on_cancel=on_close />
             </form>
         </Modal>
     }

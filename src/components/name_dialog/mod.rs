@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::dialog_actions::DialogActions;
 use crate::components::modal::Modal;
 use crate::i18n::use_i18n;
 
@@ -48,19 +49,7 @@ pub fn NameDialog(
                 <Show when=move || error.get()>
                     <p class="field-error" role="alert">{move || i18n.texts().name_required}</p>
                 </Show>
-                <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| on_close.run(())>
-                        {move || i18n.texts().cancel}
-                    </button>
-                    <button
-                        type="submit"
-                        class="button button-primary"
-                        data-testid="name-save"
-                        disabled=move || busy.get()
-                    >
-                        {move || if busy.get() { i18n.texts().working } else { i18n.texts().save }}
-                    </button>
-                </div>
+                <DialogActions label=|t| t.save submit_testid="name-save" busy on_cancel=on_close />
             </form>
         </Modal>
     }

@@ -9,6 +9,7 @@ use punctaj_core::model::{Employee, FIXED_COLUMNS, Institution};
 use punctaj_core::points::{apply_delta, parse_points_amount};
 use punctaj_core::table::{SortOrder, sort_employees};
 
+use crate::components::dialog_actions::DialogActions;
 use crate::components::modal::Modal;
 use crate::i18n::{points_amount_error, use_i18n};
 
@@ -205,19 +206,13 @@ pub fn PointsDialog(
                     </For>
                 </fieldset>
                 <p class="points-preview" aria-live="polite">{preview}</p>
-                <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| on_close.run(())>
-                        {move || i18n.texts().cancel}
-                    </button>
-                    <button
-                        type="submit"
-                        class="button button-primary"
-                        data-testid="points-confirm"
-                        disabled=move || !ready()
-                    >
-                        {move || if busy.get() { i18n.texts().working } else { i18n.texts().confirm }}
-                    </button>
-                </div>
+                <DialogActions
+                    label=|t| t.confirm
+                    submit_testid="points-confirm"
+                    busy
+                    blocked=Signal::derive(move || !ready())
+                    on_cancel=on_close
+                />
             </form>
         </Modal>
     }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::dialog_actions::{DialogActions, SubmitStyle};
 use crate::components::modal::Modal;
 use crate::i18n::use_i18n;
 use crate::sync::ResetStage;
@@ -73,19 +74,14 @@ pub fn ResetDialog(
                         }}
                     </p>
                 </Show>
-                <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| on_close.run(()) disabled=busy>
-                        {move || i18n.texts().cancel}
-                    </button>
-                    <button
-                        type="submit"
-                        class="button button-danger"
-                        data-testid="reset-confirm"
-                        disabled=move || !matches() || busy()
-                    >
-                        {move || if busy() { i18n.texts().working } else { i18n.texts().reset_confirm }}
-                    </button>
-                </div>
+                <DialogActions
+                    label=|t| t.reset_confirm
+                    submit_testid="reset-confirm"
+                    busy=Signal::derive(busy)
+                    blocked=Signal::derive(move || !matches())
+                    on_cancel=on_close
+                    style=SubmitStyle::Danger
+                />
             </form>
         </Modal>
     }

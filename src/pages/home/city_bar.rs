@@ -1,13 +1,13 @@
 //! The city tabs, and for owners/admins: add, rename, delete a city and restore deleted ones.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use punctaj_core::model::City;
 use punctaj_core::permissions::Capability;
 
 use crate::api;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::name_dialog::NameDialog;
+use crate::components::tab_link::TabLink;
 use crate::components::toast::use_toasts;
 use crate::i18n::use_i18n;
 use crate::mutation::Mutation;
@@ -48,19 +48,8 @@ pub fn CityBar(cities: Memo<Vec<City>>, selected: Memo<Option<City>>) -> impl In
 #[component]
 fn CityTab(city: City, selected_id: Memo<Option<i64>>) -> impl IntoView {
     let City { id, name, .. } = city;
-    let label = name.clone();
-    let current = move || selected_id.get() == Some(id);
-    view! {
-        <A
-            href=routes::city(id)
-            attr:class=move || if current() { "tab tab-current" } else { "tab" }
-            attr:data-testid="city-tab"
-            attr:data-name=name
-            attr:aria-current=move || current().then_some("page")
-        >
-            {label}
-        </A>
-    }
+    let current = Signal::derive(move || selected_id.get() == Some(id));
+    view! { <TabLink href=routes::city(id) name testid="city-tab" current /> }
 }
 
 #[component]
@@ -189,7 +178,7 @@ fn CityDialogs(
                     <ConfirmDialog
                         title=Signal::derive(move || i18n.texts().city_delete.to_string())
                         message=Signal::derive(move || (i18n.texts().city_delete_confirm)(&name))
-                        confirm_label=Signal::derive(move || i18n.texts().delete.to_string())
+                        confirm_label=|t| t.delete
                         danger=true
                         busy=mutation.busy
                         on_confirm=delete

@@ -2,7 +2,6 @@
 //! institution and edit its ranks and columns.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use punctaj_core::model::{City, Institution};
 use punctaj_core::permissions::Capability;
 use punctaj_supabase::SupabaseError;
@@ -13,6 +12,7 @@ use crate::components::institution_editor::{
     InstitutionDraft, InstitutionEditor, default_columns, default_ranks,
 };
 use crate::components::name_dialog::NameDialog;
+use crate::components::tab_link::TabLink;
 use crate::components::toast::use_toasts;
 use crate::i18n::use_i18n;
 use crate::mutation::Mutation;
@@ -61,19 +61,8 @@ fn InstitutionTab(institution: Institution, selected_id: Memo<Option<i64>>) -> i
     let Institution {
         id, city_id, name, ..
     } = institution;
-    let label = name.clone();
-    let current = move || selected_id.get() == Some(id);
-    view! {
-        <A
-            href=routes::institution(city_id, id)
-            attr:class=move || if current() { "tab tab-current" } else { "tab" }
-            attr:data-testid="institution-tab"
-            attr:data-name=name
-            attr:aria-current=move || current().then_some("page")
-        >
-            {label}
-        </A>
-    }
+    let current = Signal::derive(move || selected_id.get() == Some(id));
+    view! { <TabLink href=routes::institution(city_id, id) name testid="institution-tab" current /> }
 }
 
 #[component]
@@ -257,7 +246,7 @@ fn InstitutionDialogs(
                     <ConfirmDialog
                         title=Signal::derive(move || i18n.texts().institution_delete.to_string())
                         message=Signal::derive(move || (i18n.texts().institution_delete_confirm)(&name))
-                        confirm_label=Signal::derive(move || i18n.texts().delete.to_string())
+                        confirm_label=|t| t.delete
                         danger=true
                         busy=mutation.busy
                         on_confirm=delete

@@ -296,7 +296,7 @@ fn PanelDialogs(
                     <ConfirmDialog
                         title=Signal::derive(move || i18n.texts().employee_delete_selected.to_string())
                         message=Signal::derive(move || (i18n.texts().employee_delete_confirm)(count))
-                        confirm_label=Signal::derive(move || i18n.texts().delete.to_string())
+                        confirm_label=|t| t.delete
                         danger=true
                         busy=mutation.busy
                         on_confirm=delete_employees
