@@ -175,6 +175,65 @@ test("A resets an institution: the archive is in Storage, the scores are 0, B ge
   assert.equal(await lockSeen(a), false);
 });
 
+/** Everything the reset test needs to compare: the scores and the archive objects. */
+async function resetState(backend) {
+  const points = await backend.sql(
+    "select string_agg(e.punctaj::text, ',' order by e.id) from employees e join institutions i on i.id = e.institution_id where i.name = 'Politie' and i.city_id = (select id from cities where name = 'BlackWater') and e.deleted_at is null",
+  );
+  const objects = await backend.sql("select count(*) from storage.objects where bucket_id = 'arhiva'");
+  const archives = await backend.sql('select count(*) from archives');
+  return { points, objects, archives };
+}
+
+async function startReset(page) {
+  await byTestId(page, 'reset-punctaj').click();
+  await byTestId(page, 'reset-confirm-input').fill('Politie');
+  await byTestId(page, 'reset-confirm').click();
+}
+
+test('a reset whose archive upload fails resets nothing and says so', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const a = await client(app, cleanup, 'leader@punctaj.test');
+  await openInstitution(a, 'Politie');
+  const before = await resetState(backend);
+  let resetCalled = false;
+  await a.route('**/storage/v1/object/arhiva/**', (route) =>
+    route.request().method() === 'POST' ? route.abort('connectionreset') : route.continue(),
+  );
+  await a.route('**/rest/v1/rpc/reset_punctaj', (route) => {
+    resetCalled = true;
+    return route.continue();
+  });
+  await startReset(a);
+  const error = a.locator('[data-testid="toast"][data-kind="error"]').first();
+  await error.waitFor({ timeout: 15_000 });
+  assert.match(await error.textContent(), /arhiv|archive/i);
+  assert.equal(resetCalled, false, 'no reset is asked for without a stored archive');
+  assert.deepEqual(await resetState(backend), before, 'scores and archives untouched');
+});
+
+test('a reset refused by the server leaves the scores and takes its upload back', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const a = await client(app, cleanup, 'leader@punctaj.test');
+  await openInstitution(a, 'Politie');
+  const before = await resetState(backend);
+  await a.route('**/rest/v1/rpc/reset_punctaj', (route) =>
+    route.fulfill({
+      status: 500,
+      contentType: 'application/json',
+      body: JSON.stringify({ code: 'XX000', details: null, hint: null, message: 'simulated failure' }),
+    }),
+  );
+  await startReset(a);
+  const error = a.locator('[data-testid="toast"][data-kind="error"]').first();
+  await error.waitFor({ timeout: 15_000 });
+  assert.match(await error.textContent(), /simulated failure/);
+  await waitFor(async () => JSON.stringify(await resetState(backend)) === JSON.stringify(before), {
+    what: 'the uploaded archive to be removed again',
+  });
+  assert.equal(await lockSeen(a), false);
+});
+
 test('the backend stops during B’s download: B stays locked with the error and its old data; a retry succeeds', async (t) => {
   const { backend, app, cleanup } = await startStack(t);
   const a = await client(app, cleanup, 'owner@punctaj.test');
