@@ -911,6 +911,51 @@ end
 $$;
 revoke execute on function app.check_ids(uuid[], text) from public, anon, authenticated;
 
+-- The shared end of delete_employees and restore_employees, once the caller's rights and the
+-- rows were checked and the institutions locked: flag the employees, audit each one, bump once.
+create or replace function app.set_employees_deleted(
+  p_uid uuid, p_ids uuid[], p_institutions bigint[], p_deleted boolean)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_action text := case when p_deleted then 'delete_employees' else 'restore_employees' end;
+  v_count integer;
+  v_names jsonb;
+begin
+  with emps as (
+    update public.employees e
+       set deleted_at = case when p_deleted then now() end,
+           deleted_by = case when p_deleted then p_uid end
+     where e.id = any (p_ids) and (e.deleted_at is null) = p_deleted
+    returning e.id, e.fields, e.institution_id
+  ), logged as (
+    insert into public.audit_log (actor_id, actor_name, action, city_id, institution_id, city_name,
+                                  institution_name, entity_type, entity_id, entity_name, old_value,
+                                  new_value, details)
+    select p_uid, app.actor_name(), v_action, i.city_id, x.institution_id, c.name, i.name,
+           'employee', x.id::text, app.employee_label(x.fields, x.id),
+           jsonb_build_object('deleted', not p_deleted), jsonb_build_object('deleted', p_deleted), null
+      from emps x
+      join public.institutions i on i.id = x.institution_id
+      join public.cities c on c.id = i.city_id
+    returning 1
+  )
+  select count(*) into v_count from logged;
+
+  select jsonb_build_object('city', c.name, 'institution', i.name) into v_names
+    from public.institutions i join public.cities c on c.id = i.city_id
+   where cardinality(p_institutions) = 1 and i.id = p_institutions[1];
+  return app.bump_version(coalesce(v_names, '{}'::jsonb)
+                          || jsonb_build_object('action', v_action, 'count', v_count))
+         || jsonb_build_object('count', v_count, 'changed', true);
+end
+$$;
+revoke execute on function app.set_employees_deleted(uuid, uuid[], bigint[], boolean)
+  from public, anon, authenticated;
+
 create or replace function public.delete_employees(p_employee_ids uuid[])
 returns jsonb
 language plpgsql
@@ -923,8 +968,6 @@ declare
   v_insts bigint[];
   v_inst bigint;
   v_found integer;
-  v_count integer;
-  v_names jsonb;
 begin
   v_uid := app.require('read', null, 'delete_employees');
   v_ids := app.check_ids(p_employee_ids, 'p_employee_ids');
@@ -946,30 +989,7 @@ begin
     raise exception using errcode = 'PT404', message = 'some employees were deleted meanwhile; nothing changed';
   end if;
 
-  with emps as (
-    update public.employees e set deleted_at = now(), deleted_by = v_uid
-     where e.id = any (v_ids) and e.deleted_at is null
-    returning e.id, e.fields, e.institution_id
-  ), logged as (
-    insert into public.audit_log (actor_id, actor_name, action, city_id, institution_id, city_name,
-                                  institution_name, entity_type, entity_id, entity_name, old_value,
-                                  new_value, details)
-    select v_uid, app.actor_name(), 'delete_employees', i.city_id, x.institution_id, c.name, i.name,
-           'employee', x.id::text, app.employee_label(x.fields, x.id),
-           jsonb_build_object('deleted', false), jsonb_build_object('deleted', true), null
-      from emps x
-      join public.institutions i on i.id = x.institution_id
-      join public.cities c on c.id = i.city_id
-    returning 1
-  )
-  select count(*) into v_count from logged;
-
-  select jsonb_build_object('city', c.name, 'institution', i.name) into v_names
-    from public.institutions i join public.cities c on c.id = i.city_id
-   where cardinality(v_insts) = 1 and i.id = v_insts[1];
-  return app.bump_version(coalesce(v_names, '{}'::jsonb)
-                          || jsonb_build_object('action', 'delete_employees', 'count', v_count))
-         || jsonb_build_object('count', v_count, 'changed', true);
+  return app.set_employees_deleted(v_uid, v_ids, v_insts, true);
 end
 $$;
 
@@ -985,8 +1005,6 @@ declare
   v_insts bigint[];
   v_found integer;
   v_bad record;
-  v_count integer;
-  v_names jsonb;
 begin
   v_uid := app.require('structure', null, 'restore_employees');
   v_ids := app.check_ids(p_employee_ids, 'p_employee_ids');
@@ -1019,30 +1037,7 @@ begin
                        v_bad.id, v_bad.rank, v_bad.n);
   end if;
 
-  with emps as (
-    update public.employees e set deleted_at = null, deleted_by = null
-     where e.id = any (v_ids) and e.deleted_at is not null
-    returning e.id, e.fields, e.institution_id
-  ), logged as (
-    insert into public.audit_log (actor_id, actor_name, action, city_id, institution_id, city_name,
-                                  institution_name, entity_type, entity_id, entity_name, old_value,
-                                  new_value, details)
-    select v_uid, app.actor_name(), 'restore_employees', i.city_id, x.institution_id, c.name, i.name,
-           'employee', x.id::text, app.employee_label(x.fields, x.id),
-           jsonb_build_object('deleted', true), jsonb_build_object('deleted', false), null
-      from emps x
-      join public.institutions i on i.id = x.institution_id
-      join public.cities c on c.id = i.city_id
-    returning 1
-  )
-  select count(*) into v_count from logged;
-
-  select jsonb_build_object('city', c.name, 'institution', i.name) into v_names
-    from public.institutions i join public.cities c on c.id = i.city_id
-   where cardinality(v_insts) = 1 and i.id = v_insts[1];
-  return app.bump_version(coalesce(v_names, '{}'::jsonb)
-                          || jsonb_build_object('action', 'restore_employees', 'count', v_count))
-         || jsonb_build_object('count', v_count, 'changed', true);
+  return app.set_employees_deleted(v_uid, v_ids, v_insts, false);
 end
 $$;
 
