@@ -367,3 +367,97 @@ begin
   end if;
 end
 $$;
+
+-- realtime ----------------------------------------------------------------------------------------
+-- What Supabase Realtime keeps in the database: `realtime.messages` (Broadcast and Presence
+-- authorisation is row-level security on it), `realtime.topic()` (the channel being authorised,
+-- set by the server as `realtime.topic`) and `realtime.send(...)`, the function a database uses to
+-- broadcast. Supabase's server reads new rows by logical replication; the local backend is told of
+-- them by NOTIFY on channel `punctaj_realtime` (delivered at commit, as replication is), with the
+-- message as JSON, or only its id when the JSON would not fit in a notification.
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'supabase_realtime_admin') then
+    create role supabase_realtime_admin nologin noinherit bypassrls;
+  end if;
+end
+$$;
+grant supabase_realtime_admin to authenticator;
+
+create schema if not exists realtime;
+grant usage on schema realtime to anon, authenticated, service_role, supabase_realtime_admin;
+
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp without time zone not null default now(),
+  inserted_at timestamp without time zone not null default now(),
+  id uuid not null default extensions.gen_random_uuid(),
+  primary key (id, inserted_at)
+);
+create index if not exists messages_topic_inserted_at_idx on realtime.messages (topic, inserted_at);
+alter table realtime.messages enable row level security;
+grant select, insert, update on realtime.messages to anon, authenticated, service_role;
+grant all on realtime.messages to supabase_realtime_admin;
+
+create or replace function realtime.topic() returns text
+language sql stable
+as $$ select nullif(current_setting('realtime.topic', true), '')::text $$;
+grant execute on function realtime.topic() to anon, authenticated, service_role, supabase_realtime_admin;
+
+-- As on Supabase: security invoker (so a caller's own row-level security applies: a client may
+-- not broadcast where the policies do not let it insert), the message id added to the payload,
+-- and a failure to store the message only a warning, never the caller's error.
+create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_id uuid := extensions.gen_random_uuid();
+begin
+  begin
+    perform pg_catalog.set_config('realtime.topic', topic, true);
+    insert into realtime.messages (id, payload, event, topic, private, extension)
+    values (v_id, pg_catalog.jsonb_set(coalesce(payload, '{}'::jsonb), '{id}', pg_catalog.to_jsonb(v_id)),
+            event, topic, private, 'broadcast');
+  exception when others then
+    raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+  end;
+end
+$$;
+alter function realtime.send(jsonb, text, text, boolean) owner to supabase_realtime_admin;
+grant execute on function realtime.send(jsonb, text, text, boolean) to authenticated, service_role;
+
+create or replace function realtime.tg_notify_local_backend() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_message text := pg_catalog.json_build_object(
+    'id', new.id, 'topic', new.topic, 'extension', new.extension, 'event', new.event,
+    'private', new.private, 'payload', new.payload, 'inserted_at', new.inserted_at)::text;
+begin
+  if new.extension <> 'broadcast' then
+    return null;
+  end if;
+  if pg_catalog.octet_length(v_message) > 7900 then
+    v_message := pg_catalog.json_build_object('id', new.id, 'topic', new.topic, 'truncated', true)::text;
+  end if;
+  perform pg_catalog.pg_notify('punctaj_realtime', v_message);
+  return null;
+end
+$$;
+
+do $$
+begin
+  if not exists (select from pg_trigger where tgrelid = 'realtime.messages'::regclass
+                  and tgname = 'notify_local_backend') then
+    create trigger notify_local_backend after insert on realtime.messages
+      for each row execute function realtime.tg_notify_local_backend();
+  end if;
+end
+$$;
