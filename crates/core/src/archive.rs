@@ -15,16 +15,11 @@ use serde_json::Value;
 
 use crate::model::{Institution, PUNCTAJ, RANK, ROLE, Snapshot, ULTIMA_MOD};
 use crate::table::{SortOrder, sort_employees};
+use crate::text::transliterate;
 use crate::time::{RecordedTime, WALL_CLOCK_FORMAT, optional_instant};
 
-/// Characters [`slug`] transliterates, each to the character at the same position in
-/// [`TRANSLITERATE_TO`]. Two strings rather than a map so that SQL can apply the identical rule
-/// with `translate(name, TRANSLITERATE_FROM, TRANSLITERATE_TO)`. The table is a contract with the
-/// SQL copy (`app.slug`) and with every key already in the bucket: change both copies together
-/// or not at all.
-pub const TRANSLITERATE_FROM: &str = "ăâàáäãåāĂÂÀÁÄÃÅĀîìíïīÎÌÍÏĪșşśšȘŞŚŠțţȚŢéèëêēěÉÈËÊĒĚóòöôõøőÓÒÖÔÕØŐúùüûűůÚÙÜÛŰŮçćčÇĆČñńÑŃýÿÝžźżŽŹŻďđĎĐłŁřŘğĞß";
-/// See [`TRANSLITERATE_FROM`].
-pub const TRANSLITERATE_TO: &str = "aaaaaaaaAAAAAAAAiiiiiIIIIIssssSSSSttTTeeeeeeEEEEEEoooooooOOOOOOOuuuuuuUUUUUUcccCCCnnNNyyYzzzZZZddDDlLrRgGs";
+// The transliteration table is part of the slug contract, so it is also reachable from here.
+pub use crate::text::{TRANSLITERATE_FROM, TRANSLITERATE_TO};
 
 /// The version written in [`ArchiveDocument::format`] by this code.
 pub const ARCHIVE_FORMAT: &str = "punctaj-archive/2";
@@ -34,19 +29,6 @@ const KEY_STAMP_FORMAT: &str = "%Y-%m-%d_%H-%M-%S";
 const KEY_STAMP_LEN: usize = "YYYY-MM-DD_HH-MM-SS".len();
 const AFTER_RESET_SUFFIX: &str = "_AFTER_RESET";
 const AFTER_RESET_STATUS: &str = "after_reset";
-
-/// One character through the [`TRANSLITERATE_FROM`] → [`TRANSLITERATE_TO`] table; characters
-/// outside the table are returned unchanged.
-pub(crate) fn transliterate(character: char) -> char {
-    if character.is_ascii() {
-        return character;
-    }
-    TRANSLITERATE_FROM
-        .chars()
-        .zip(TRANSLITERATE_TO.chars())
-        .find(|(from, _)| *from == character)
-        .map_or(character, |(_, to)| to)
-}
 
 /// The ASCII form of a city or institution name used in archive keys.
 ///
@@ -359,20 +341,6 @@ mod tests {
     use chrono::{NaiveDate, TimeZone};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    #[test]
-    fn transliteration_table_pairs_every_character() {
-        assert_eq!(
-            TRANSLITERATE_FROM.chars().count(),
-            TRANSLITERATE_TO.chars().count()
-        );
-        let mut seen = std::collections::HashSet::new();
-        for from in TRANSLITERATE_FROM.chars() {
-            assert!(!from.is_ascii(), "{from} needs no transliteration");
-            assert!(seen.insert(from), "{from} appears twice");
-        }
-        assert!(TRANSLITERATE_TO.chars().all(|to| to.is_ascii_alphabetic()));
-    }
 
     /// Each expected value was also checked against the SQL expression in the doc of [`slug`] on
     /// PostgreSQL 15.

@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use crate::config::ConfigError;
 use crate::request::{HttpResponse, Service};
-use crate::storage::ObjectKeyProblem;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SupabaseError {
@@ -62,6 +61,25 @@ pub enum SupabaseError {
     SessionExpired(String),
     #[error(transparent)]
     Config(#[from] ConfigError),
+}
+
+/// Why a Storage object key is refused ([`SupabaseError::InvalidObjectKey`]). Storage rejects
+/// non-ASCII keys itself; `.`/`..` segments and a leading `/` would be rewritten by URL
+/// normalisation into another object's path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectKeyProblem {
+    #[error("it is empty")]
+    Empty,
+    #[error("it starts with '/'")]
+    LeadingSlash,
+    #[error("it has an empty segment ('//' or a trailing '/')")]
+    EmptySegment,
+    #[error("it has a '.' or '..' segment")]
+    DotSegment,
+    #[error("it has non-ASCII characters (use an ASCII slug)")]
+    NonAscii,
+    #[error("it has control characters")]
+    ControlCharacter,
 }
 
 /// What the UI needs to know to explain a failure and offer the right way out.

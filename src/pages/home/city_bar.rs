@@ -16,7 +16,7 @@ use crate::session::use_session;
 use crate::sync::use_sync;
 
 use super::deleted_items::DeletedItems;
-use super::use_go_to;
+use super::go_to::use_go_to;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CityDialog {

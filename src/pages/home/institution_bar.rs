@@ -20,7 +20,7 @@ use crate::routes;
 use crate::session::use_session;
 use crate::sync::{SyncEngine, adopt_own_change, use_sync};
 
-use super::use_go_to;
+use super::go_to::use_go_to;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum InstitutionDialog {

@@ -4,12 +4,12 @@
 
 mod city_bar;
 mod deleted_items;
+mod go_to;
 mod institution_bar;
 mod institution_panel;
 
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use punctaj_core::model::{City, Institution};
 
 use crate::i18n::use_i18n;
@@ -18,21 +18,6 @@ use crate::sync::use_sync;
 use city_bar::CityBar;
 use institution_bar::InstitutionBar;
 use institution_panel::InstitutionPanel;
-
-/// Goes to one of the absolute in-app paths of [`crate::routes`]. They already start with the
-/// router's base, so the router must not resolve them (it would add the base a second time).
-fn use_go_to() -> impl Fn(&str) + Clone + Send + Sync + 'static {
-    let navigate = use_navigate();
-    move |path: &str| {
-        navigate(
-            path,
-            NavigateOptions {
-                resolve: false,
-                ..NavigateOptions::default()
-            },
-        )
-    }
-}
 
 /// Names sort as people read them (case- and diacritic-insensitive).
 fn by_name<T>(items: &mut [T], name: impl Fn(&T) -> &str) {

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::auth::endpoint::{AuthResult, begin, finish};
 use crate::auth::errors::AuthError;
 use crate::auth::tokens::{self, AuthMethod, RefreshOutcome};
 use crate::auth::users::{self, NewUser, User};
-use crate::db;
 use crate::http_util::{BodyError, json_response, read_body};
 use crate::jwt;
 use crate::state::AppState;
@@ -19,23 +19,6 @@ use crate::state::AppState;
 /// GoTrue's default minimum password length.
 pub const MIN_PASSWORD_LENGTH: usize = 6;
 const JSON: &str = "application/json";
-
-pub type AuthResult = Result<Response<Body>, AuthError>;
-
-/// Runs `handler` and renders its error in GoTrue's shape.
-pub fn finish(result: AuthResult, headers: &HeaderMap) -> Response<Body> {
-    result.unwrap_or_else(|e| e.into_response(headers))
-}
-
-pub async fn begin(
-    client: &mut deadpool_postgres::Object,
-) -> Result<deadpool_postgres::Transaction<'_>, AuthError> {
-    let tx = client.transaction().await.map_err(AuthError::db)?;
-    db::set_role(&tx, "supabase_auth_admin")
-        .await
-        .map_err(AuthError::db)?;
-    Ok(tx)
-}
 
 async fn json_body<T: for<'de> Deserialize<'de> + Default>(
     state: &AppState,

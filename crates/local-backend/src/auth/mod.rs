@@ -1,6 +1,7 @@
 //! The GoTrue subset served at `/auth/v1`: email sign-up and sign-in, refresh-token rotation,
 //! PKCE, the user endpoint, sign-out, and a simulated Discord provider.
 
+pub mod endpoint;
 pub mod errors;
 pub mod handler;
 pub mod pkce;

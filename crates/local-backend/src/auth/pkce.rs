@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
+use crate::auth::endpoint::{AuthResult, begin};
 use crate::auth::errors::AuthError;
-use crate::auth::handler::{AuthResult, begin};
 use crate::auth::tokens::{self, AuthMethod};
 use crate::http_util::json_response;
 use crate::state::AppState;

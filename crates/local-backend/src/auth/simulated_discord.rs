@@ -17,8 +17,8 @@ use serde_json::json;
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
+use crate::auth::endpoint::{begin, finish};
 use crate::auth::errors::AuthError;
-use crate::auth::handler::{begin, finish};
 use crate::auth::pkce::{self, ChallengeMethod};
 use crate::auth::tokens::{self, AuthMethod};
 use crate::auth::users::{self, NewUser};

@@ -6,8 +6,8 @@
 mod list;
 mod object_key;
 
+pub use crate::error::ObjectKeyProblem;
 pub use list::{FileObject, ListOptions, ObjectMetadata, SignedUrl, SortBy, SortOrder};
-pub use object_key::ObjectKeyProblem;
 
 use serde::Serialize;
 

@@ -1,25 +1,7 @@
 //! Object keys as Storage accepts them, checked before anything is sent.
 
 use crate::encoding::path_segment;
-use crate::error::SupabaseError;
-
-/// Why a key is refused. Storage rejects non-ASCII keys itself; `.`/`..` segments and a
-/// leading `/` would be rewritten by URL normalisation into another object's path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ObjectKeyProblem {
-    #[error("it is empty")]
-    Empty,
-    #[error("it starts with '/'")]
-    LeadingSlash,
-    #[error("it has an empty segment ('//' or a trailing '/')")]
-    EmptySegment,
-    #[error("it has a '.' or '..' segment")]
-    DotSegment,
-    #[error("it has non-ASCII characters (use an ASCII slug)")]
-    NonAscii,
-    #[error("it has control characters")]
-    ControlCharacter,
-}
+use crate::error::{ObjectKeyProblem, SupabaseError};
 
 /// The key checked and percent-encoded segment by segment, `/` kept between segments.
 pub(crate) fn encode_object_key(key: &str) -> Result<String, SupabaseError> {
