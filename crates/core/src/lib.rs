@@ -20,15 +20,19 @@
 //! - [`points`]: how points change and which amounts may be typed.
 //! - [`permissions`]: who may do what.
 //! - [`table`]: sorting and searching the employee table.
+//! - [`text`]: folding names to a plain form, shared by archive key slugs and the table.
 //! - [`sync`]: the forced-synchronisation decisions.
+//! - [`live`]: live sync: the check schedule beside push, presence, round-trip history.
 //! - [`time`]: reading the timestamp formats met in the cloud and in legacy files.
 
 pub mod archive;
 pub mod canonical;
 pub mod legacy;
+pub mod live;
 pub mod model;
 pub mod permissions;
 pub mod points;
 pub mod sync;
 pub mod table;
+pub mod text;
 pub mod time;
