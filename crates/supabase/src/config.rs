@@ -109,6 +109,26 @@ impl SupabaseConfig {
         &self.anon_key
     }
 
+    /// The Realtime WebSocket, as realtime-js opens it:
+    /// `ws(s)://host[/prefix]/realtime/v1/websocket?apikey=<key>&vsn=2.0.0` (`http` becomes
+    /// `ws`, `https` becomes `wss`; the key encoded as `encodeURIComponent` does).
+    pub fn realtime_url(&self) -> String {
+        let (scheme_len, ws_scheme) = if self
+            .url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        {
+            (8, "wss://")
+        } else {
+            (7, "ws://")
+        };
+        format!(
+            "{ws_scheme}{}/realtime/v1/websocket?apikey={}&vsn=2.0.0",
+            &self.url[scheme_len..],
+            crate::encoding::uri_component(&self.anon_key)
+        )
+    }
+
     /// `{url}/rest/v1`, `{url}/storage/v1`, `{url}/auth/v1`.
     pub(crate) fn service_url(&self, service_path: &str) -> String {
         format!("{}{service_path}", self.url)
@@ -325,6 +345,28 @@ mod tests {
             SupabaseConfig::from_json(r#"{"supabaseUrl": 1, "supabaseAnonKey": "k"}"#),
             Err(ConfigError::NotText("supabaseUrl"))
         );
+    }
+
+    #[test]
+    fn realtime_url_is_the_websocket_of_realtime_js() {
+        let key = "sb_publishable_a+b/c=";
+        for (url, expected) in [
+            (
+                "https://abc.supabase.co",
+                "wss://abc.supabase.co/realtime/v1/websocket?apikey=sb_publishable_a%2Bb%2Fc%3D&vsn=2.0.0",
+            ),
+            (
+                "http://127.0.0.1:54321/",
+                "ws://127.0.0.1:54321/realtime/v1/websocket?apikey=sb_publishable_a%2Bb%2Fc%3D&vsn=2.0.0",
+            ),
+            (
+                "HTTPS://example.org/supabase",
+                "wss://example.org/supabase/realtime/v1/websocket?apikey=sb_publishable_a%2Bb%2Fc%3D&vsn=2.0.0",
+            ),
+        ] {
+            let config = SupabaseConfig::new(url, key).unwrap();
+            assert_eq!(config.realtime_url(), expected, "{url}");
+        }
     }
 
     #[test]

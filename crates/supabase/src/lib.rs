@@ -1,14 +1,17 @@
-//! A thin typed Supabase client: PostgREST (`/rest/v1`), Storage (`/storage/v1`) and Auth
-//! (`/auth/v1`), speaking exactly the wire format of the official supabase-js client
-//! (`tests/fixtures/supabase-js-wire-format.txt`).
+//! A thin typed Supabase client: PostgREST (`/rest/v1`), Storage (`/storage/v1`), Auth
+//! (`/auth/v1`) and Realtime (`/realtime/v1`), speaking exactly the wire format of the official
+//! supabase-js client (`tests/fixtures/supabase-js-wire-format.txt`,
+//! `tests/fixtures/realtime-js-frames.jsonl`).
 //!
 //! Two layers, kept apart so that everything but the browser's `fetch` is tested natively:
 //! - **Pure** (compiles everywhere): configuration, request builders that return an
 //!   [`HttpRequest`] ([`rest`], [`storage`], [`auth`]), response and error parsing
-//!   ([`response`], [`error`]), and the [`SupabaseClient`], which keeps the session fresh around
-//!   any [`Transport`].
+//!   ([`response`], [`error`]), the [`SupabaseClient`], which keeps the session fresh around
+//!   any [`Transport`], and the [`realtime`] state machine ([`RealtimeSession`]): one private
+//!   channel with broadcasts, presence, heartbeats and reconnects, fed frames and the time.
 //! - **Web** (`wasm32` only, module `web`): the gloo-net transport with timeouts and aborts, the
-//!   `localStorage` session store and the browser clock.
+//!   `localStorage` session store, the browser clock, and `RealtimeConnection`, which drives a
+//!   [`RealtimeSession`] with a browser WebSocket.
 //!
 //! ```ignore
 //! let client = SupabaseClient::for_browser(config, Rc::new(LocalStorageSessionStore::default()));
@@ -23,6 +26,7 @@ pub mod config;
 mod encoding;
 pub mod error;
 pub mod jwt;
+pub mod realtime;
 pub mod request;
 pub mod response;
 pub mod rest;
@@ -37,6 +41,10 @@ pub use client::{
 };
 pub use config::{ConfigError, KeyProblem, SupabaseConfig, UrlProblem};
 pub use error::{ErrorKind, SupabaseError};
+pub use realtime::{
+    ConnectionState, DownReason, PresenceEntry, RealtimeEvent, RealtimeOptions, RealtimeSession,
+    RealtimeStatus,
+};
 pub use request::{Body, HttpRequest, HttpResponse, Method, Service};
 pub use response::ContentRange;
 pub use rest::{IsValue, PostgRest, Query, Table};
@@ -45,7 +53,7 @@ pub use storage::{
     SortOrder, StorageApi, UploadOptions,
 };
 #[cfg(target_arch = "wasm32")]
-pub use web::{FetchTransport, LocalStorageSessionStore};
+pub use web::{FetchTransport, LocalStorageSessionStore, RealtimeConnection};
 
 /// Sent as `x-client-info` with every request, as supabase-js sends its own name and version.
 pub const CLIENT_INFO: &str = concat!("punctaj/", env!("CARGO_PKG_VERSION"));

@@ -1,10 +1,13 @@
-//! The browser side (`wasm32` only): `fetch`, `localStorage`, the clock and randomness.
+//! The browser side (`wasm32` only): `fetch`, `localStorage`, the clock and randomness, and the
+//! Realtime WebSocket.
 
 mod fetch;
 mod local_storage;
+mod realtime;
 
 pub use fetch::{FetchTransport, send};
 pub use local_storage::LocalStorageSessionStore;
+pub use realtime::RealtimeConnection;
 
 use std::rc::Rc;
 
