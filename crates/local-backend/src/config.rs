@@ -41,6 +41,45 @@ pub struct Config {
     /// Largest request body read (Kong's limit in front of a real Supabase; 413 beyond).
     pub max_body_bytes: usize,
     pub demo_discord: DemoDiscordUser,
+    pub realtime: RealtimeLimits,
+}
+
+/// Bounds of the Realtime endpoint (`/realtime/v1/websocket`). Every queue and every wait of a
+/// socket is bounded, so one misbehaving client can cost the server only a known amount.
+#[derive(Clone, Debug)]
+pub struct RealtimeLimits {
+    /// Largest WebSocket message (and frame) read; a bigger one closes the socket.
+    pub max_frame_bytes: usize,
+    /// Largest broadcast payload a client may send (Supabase's default is 256 KiB on Free).
+    pub max_broadcast_payload_bytes: usize,
+    /// Largest presence payload a client may track.
+    pub max_presence_payload_bytes: usize,
+    /// Frames waiting to be written to one socket; a consumer that lets it fill is dropped.
+    pub outbound_queue: usize,
+    /// A socket that sends nothing (not even a heartbeat) for this long is closed, as Phoenix
+    /// closes a silent transport after 60 s.
+    pub heartbeat_timeout_secs: u64,
+    pub max_channels_per_socket: usize,
+    pub max_connections: usize,
+    /// Broadcasts older than this are deleted from `realtime.messages` (Supabase keeps 3 days).
+    pub message_retention_secs: u64,
+    pub cleanup_interval_secs: u64,
+}
+
+impl Default for RealtimeLimits {
+    fn default() -> Self {
+        RealtimeLimits {
+            max_frame_bytes: 1024 * 1024,
+            max_broadcast_payload_bytes: 256 * 1024,
+            max_presence_payload_bytes: 64 * 1024,
+            outbound_queue: 1024,
+            heartbeat_timeout_secs: 60,
+            max_channels_per_socket: 100,
+            max_connections: 10_000,
+            message_retention_secs: 3 * 24 * 3600,
+            cleanup_interval_secs: 3600,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +105,14 @@ impl Config {
             pool_size: 16,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             demo_discord: DemoDiscordUser::default(),
+            realtime: RealtimeLimits::default(),
         }
     }
 
     /// Reads `PUNCTAJ_DATABASE_URL`, `PUNCTAJ_JWT_SECRET` (required) and the optional
     /// `PUNCTAJ_LISTEN`, `PUNCTAJ_SITE_URL`, `PUNCTAJ_JWT_EXPIRY_SECS`, `PUNCTAJ_POOL_SIZE`,
-    /// `PUNCTAJ_DEMO_DISCORD_ID`, `PUNCTAJ_DEMO_DISCORD_USERNAME`, `PUNCTAJ_DEMO_DISCORD_EMAIL`.
+    /// `PUNCTAJ_DEMO_DISCORD_ID`, `PUNCTAJ_DEMO_DISCORD_USERNAME`, `PUNCTAJ_DEMO_DISCORD_EMAIL`,
+    /// `PUNCTAJ_REALTIME_HEARTBEAT_TIMEOUT_SECS`, `PUNCTAJ_REALTIME_MAX_CONNECTIONS`.
     pub fn from_env() -> Result<Config, ConfigError> {
         let mut config = Config::new(required("PUNCTAJ_DATABASE_URL")?, jwt_secret_from_env()?);
         if let Some(listen) = optional("PUNCTAJ_LISTEN") {
@@ -98,6 +139,13 @@ impl Config {
         }
         if let Some(email) = optional("PUNCTAJ_DEMO_DISCORD_EMAIL") {
             config.demo_discord.email = email;
+        }
+        if let Some(secs) = optional("PUNCTAJ_REALTIME_HEARTBEAT_TIMEOUT_SECS") {
+            config.realtime.heartbeat_timeout_secs =
+                parse("PUNCTAJ_REALTIME_HEARTBEAT_TIMEOUT_SECS", &secs)?;
+        }
+        if let Some(n) = optional("PUNCTAJ_REALTIME_MAX_CONNECTIONS") {
+            config.realtime.max_connections = parse("PUNCTAJ_REALTIME_MAX_CONNECTIONS", &n)?;
         }
         Ok(config)
     }

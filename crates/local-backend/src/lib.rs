@@ -1,10 +1,11 @@
 //! A small Supabase-compatible server for development, tests and the demo — never production.
 //!
 //! It answers the requests of the official Supabase client the way PostgREST (`/rest/v1`),
-//! Storage (`/storage/v1`) and GoTrue (`/auth/v1`) would, on a real PostgreSQL database where
-//! `sql/local/bootstrap.sql` and the project's migrations have run. Each request runs in one
-//! transaction as the role of its verified JWT, with the claims published the way PostgREST
-//! publishes them, so the project's row-level security and SQL functions are what decide.
+//! Storage (`/storage/v1`), GoTrue (`/auth/v1`) and Realtime (`/realtime/v1`) would, on a real
+//! PostgreSQL database where `sql/local/bootstrap.sql` and the project's migrations have run.
+//! Each request runs in one transaction as the role of its verified JWT, with the claims
+//! published the way PostgREST publishes them, so the project's row-level security and SQL
+//! functions are what decide; Realtime authorises channels through the same policies.
 
 pub mod auth;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod db;
 pub mod http_util;
 pub mod identity;
 pub mod jwt;
+pub mod realtime;
 pub mod rest;
 pub mod state;
 pub mod storage;
@@ -38,6 +40,7 @@ pub async fn build_state(config: Config) -> Result<AppState, String> {
         config: Arc::new(config),
         pool,
         schema,
+        realtime: realtime::Realtime::default(),
     })
 }
 
@@ -50,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/rest/v1", rest::routes())
         .nest("/storage/v1", storage::routes())
         .nest("/auth/v1", auth::routes())
+        .nest("/realtime/v1", realtime::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(cors::cors))
         .layer(axum::middleware::from_fn(log_request))
@@ -102,22 +106,36 @@ pub async fn serve_state(state: AppState, listener: tokio::net::TcpListener) -> 
     serve_until(state, listener, std::future::pending()).await
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// Serves until `shutdown` completes, then finishes the requests in flight and closes the
+/// Realtime sockets (their clients reconnect to the next server).
 pub async fn serve_until(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let listener_task = tokio::spawn(schema_cache::listen_for_reloads(
+    let mut tasks = vec![tokio::spawn(schema_cache::listen_for_reloads(
         state.config.database_url.clone(),
         state.pool.clone(),
         state.schema.clone(),
-    ));
+    ))];
+    tasks.extend(realtime::spawn_tasks(&state).await);
+    let realtime = state.realtime.clone();
+    let closing = realtime.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Upgraded connections are not waited for by axum: close them ourselves.
+        closing.close_all();
+    };
     let app = router(state);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| e.to_string());
-    listener_task.abort();
+    realtime
+        .wait_closed(std::time::Duration::from_secs(2))
+        .await;
+    for task in tasks {
+        task.abort();
+    }
     result
 }

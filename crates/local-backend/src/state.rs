@@ -5,6 +5,7 @@ use std::sync::Arc;
 use deadpool_postgres::Pool;
 
 use crate::config::Config;
+use crate::realtime::hub::Realtime;
 use crate::rest::schema_cache::SchemaCacheHandle;
 
 #[derive(Clone)]
@@ -12,6 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub pool: Pool,
     pub schema: SchemaCacheHandle,
+    /// Sockets and topics of `/realtime/v1`.
+    pub realtime: Realtime,
 }
 
 impl AppState {

@@ -40,6 +40,8 @@ pub struct TestOptions {
     pub jwt_expiry_secs: Option<u64>,
     /// Template database to clone (default `punctaj_template`).
     pub template: Option<&'static str>,
+    /// Realtime closes a socket silent for this long (default 60).
+    pub realtime_heartbeat_timeout_secs: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -153,6 +155,9 @@ impl TestBackend {
         if let Some(expiry) = options.jwt_expiry_secs {
             config.jwt_expiry_secs = expiry;
         }
+        if let Some(secs) = options.realtime_heartbeat_timeout_secs {
+            config.realtime.heartbeat_timeout_secs = secs;
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -203,6 +208,14 @@ impl TestBackend {
 
     pub fn url(&self, path_and_query: &str) -> String {
         format!("{}{}", self.base_url, path_and_query)
+    }
+
+    /// The Realtime WebSocket URL as realtime-js builds it (`apikey`, then `vsn`).
+    pub fn realtime_url(&self, apikey: &str, vsn: &str) -> String {
+        format!(
+            "{}/realtime/v1/websocket?apikey={apikey}&vsn={vsn}",
+            self.base_url.replacen("http://", "ws://", 1)
+        )
     }
 
     /// A request as supabase-js sends it: `apikey` = anon key, `Authorization: Bearer` = the
