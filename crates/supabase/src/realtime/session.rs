@@ -9,9 +9,9 @@
 
 use serde_json::Value;
 
-use super::RealtimeOptions;
 use super::backoff::Backoff;
 use super::events::{ConnectionState, DownReason, Output, RealtimeEvent, RealtimeStatus};
+use super::options::RealtimeOptions;
 use super::presence::PresenceState;
 use super::protocol::{
     self, AccessTokenPush, BroadcastConfig, Empty, JoinConfig, JoinPayload, Message,
