@@ -174,3 +174,11 @@ impl PerformanceSpan {
         }
     }
 }
+
+/// A named instant in the browser's performance timeline: what tests and the benchmark observe
+/// instead of watching the screen or listening.
+pub fn performance_mark(name: &str) {
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark(name);
+    }
+}

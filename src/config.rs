@@ -3,6 +3,7 @@
 //! settings page (kept in this browser only).
 
 use crate::browser::{self, LOCAL_STORAGE};
+use punctaj_core::live::{CheckSchedule, ScheduleError};
 use punctaj_supabase::{
     ConfigError, HttpRequest, Method, SendOptions, Service, SupabaseConfig, SupabaseError,
 };
@@ -21,6 +22,9 @@ pub enum ConfigSource {
 pub struct LoadedConfig {
     pub config: SupabaseConfig,
     pub source: ConfigSource,
+    /// Live sync: whether to open the push connection, how often to check while it is healthy.
+    /// From `config.json` (an override saved in the browser keeps the defaults).
+    pub schedule: CheckSchedule,
 }
 
 /// Why the app cannot start; each case tells the user what to fix.
@@ -34,6 +38,8 @@ pub enum ConfigProblem {
     FileInvalid { url: String, error: ConfigError },
     /// The override saved in this browser is wrong.
     OverrideInvalid { error: ConfigError },
+    /// The file's live-sync settings (`realtime`, `liveCheckIntervalMs`) are wrong.
+    ScheduleInvalid { url: String, error: ScheduleError },
 }
 
 pub fn config_file_url() -> String {
@@ -46,6 +52,7 @@ pub async fn load() -> Result<LoadedConfig, ConfigProblem> {
             .map(|config| LoadedConfig {
                 config,
                 source: ConfigSource::BrowserOverride,
+                schedule: CheckSchedule::default(),
             })
             .map_err(|error| ConfigProblem::OverrideInvalid { error });
     }
@@ -69,12 +76,19 @@ pub async fn load() -> Result<LoadedConfig, ConfigProblem> {
         });
     }
     let text = String::from_utf8_lossy(&response.body);
-    SupabaseConfig::from_json(&text)
-        .map(|config| LoadedConfig {
-            config,
-            source: ConfigSource::File,
-        })
-        .map_err(|error| ConfigProblem::FileInvalid { url, error })
+    let config = SupabaseConfig::from_json(&text).map_err(|error| ConfigProblem::FileInvalid {
+        url: url.clone(),
+        error,
+    })?;
+    // Valid JSON by now: from_json parsed it.
+    let fields: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let schedule = CheckSchedule::from_config(&fields)
+        .map_err(|error| ConfigProblem::ScheduleInvalid { url, error })?;
+    Ok(LoadedConfig {
+        config,
+        source: ConfigSource::File,
+        schedule,
+    })
 }
 
 /// Validates and keeps `url` + `anon_key` in this browser; the app must reload to use them.

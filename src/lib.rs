@@ -2,7 +2,8 @@
 //!
 //! Where things are (dependencies point downwards only):
 //! - [`app`], [`pages`], [`components`]: what the user sees;
-//! - [`sync`]: the version checks, the lock, the verified download, the local copy;
+//! - [`sync`]: the version checks, live push and presence, the lock, the verified download,
+//!   the local copy; [`alerts`]: the chime and notifications when it locks;
 //! - [`api`]: one typed function per query or RPC, over the Supabase client
 //!   (`punctaj_supabase`, crates/supabase);
 //! - `punctaj_core` (crates/core): the pure domain — model, canonical hash, rules;
@@ -10,6 +11,7 @@
 //!   every user-visible string, and small typed doors to browser APIs.
 #![cfg(target_arch = "wasm32")]
 
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod browser;

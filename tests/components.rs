@@ -354,7 +354,7 @@ async fn home_as(access: Access) -> (HtmlElement, impl Drop) {
         provide_toasts();
         let session = provide_session(anon_config());
         session.access.set(AccessState::Ready(access));
-        let sync = provide_sync_engine(session);
+        let sync = provide_sync_engine(session, Default::default());
         sync.local.set(Some(Arc::new(LocalCopy {
             stamp: VersionStamp {
                 version: 1,

@@ -53,7 +53,7 @@ enum Gate {
 fn Configured(loaded: LoadedConfig) -> impl IntoView {
     provide_context(loaded.source);
     let session = provide_session(loaded.config);
-    let sync = provide_sync_engine(session);
+    let sync = provide_sync_engine(session, loaded.schedule);
     remembered_access::use_remembered_access(session, sync);
     let gate = Memo::new(move |_| {
         let Some(user_id) = session

@@ -7,6 +7,7 @@ use leptos_router::components::{Route, Routes};
 use leptos_router::path;
 use wasm_bindgen::JsCast;
 
+use crate::alerts::run_alerts;
 use crate::components::lock_overlay::LockOverlay;
 use crate::i18n::use_i18n;
 use crate::pages::archive::ArchivePage;
@@ -32,6 +33,7 @@ pub fn SignedInShell() -> impl IntoView {
     let sync = use_sync();
     let i18n = use_i18n();
     run_sync(sync);
+    run_alerts(sync);
     let overlay = sync.overlay_visible;
 
     // Keyboard: "/" jumps to the search box. While locked there is no shortcut, and the inert

@@ -1,15 +1,18 @@
 //! Reusable UI pieces, one folder per component.
 
+pub mod alert_settings;
 pub mod confirm_dialog;
 pub mod dialog_actions;
 pub mod employee_form;
 pub mod employee_table;
+pub mod health_panel;
 pub mod institution_editor;
 pub mod language_picker;
 pub mod lock_overlay;
 pub mod modal;
 pub mod name_dialog;
 pub mod points_dialog;
+pub mod presence_list;
 pub mod progress_bar;
 pub mod reset_dialog;
 pub mod sync_status;

@@ -2,6 +2,7 @@
 //! explanation when it has one (our SQL functions say precisely which rule refused).
 
 use super::Texts;
+use punctaj_core::live::ScheduleError;
 use punctaj_core::points::{MAX_POINTS_AMOUNT, PointsAmountError};
 use punctaj_supabase::{ConfigError, ErrorKind, KeyProblem, SupabaseError};
 
@@ -60,6 +61,13 @@ fn server_explanation(error: &SupabaseError) -> Option<String> {
     };
     let message = message.trim();
     (!message.is_empty()).then(|| message.to_string())
+}
+
+pub fn schedule_problem(t: &Texts, problem: &ScheduleError) -> String {
+    match problem {
+        ScheduleError::BadInterval => t.config_problem_live_interval.into(),
+        ScheduleError::BadSwitch => t.config_problem_realtime_switch.into(),
+    }
 }
 
 pub fn config_problem(t: &Texts, problem: &ConfigError) -> String {

@@ -10,7 +10,7 @@ mod ro;
 use crate::browser::LOCAL_STORAGE;
 use leptos::prelude::*;
 
-pub use errors::{config_problem, error_message, points_amount_error};
+pub use errors::{config_problem, error_message, points_amount_error, schedule_problem};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -397,6 +397,37 @@ pub struct Texts {
     pub settings_sync: &'static str,
     pub settings_account: &'static str,
     pub settings_signed_in_as: fn(&str) -> String,
+
+    // Live sync
+    pub config_problem_live_interval: &'static str,
+    pub config_problem_realtime_switch: &'static str,
+    pub live_on: &'static str,
+    pub live_polling: &'static str,
+    pub push_state_connecting: &'static str,
+    pub push_state_joined: &'static str,
+    pub push_state_down: &'static str,
+    pub push_state_refused: &'static str,
+    pub push_state_off: &'static str,
+    pub health_title: &'static str,
+    pub health_last_check: fn(u64) -> String,
+    pub health_never_checked: &'static str,
+    pub health_rtt: fn(f64) -> String,
+    pub health_push: fn(&str) -> String,
+    pub health_heartbeat: fn(u64) -> String,
+    pub health_no_heartbeat: &'static str,
+    pub health_chart: fn(f64, f64) -> String,
+    pub health_chart_empty: &'static str,
+    pub presence_title: &'static str,
+    pub presence_synced: fn(usize, usize, i64) -> String,
+    pub presence_locked: &'static str,
+    pub presence_empty: &'static str,
+    pub alerts_title: &'static str,
+    pub chime_toggle: &'static str,
+    pub notifications_enable: &'static str,
+    pub notifications_explain: &'static str,
+    pub notifications_granted: &'static str,
+    pub notifications_denied: &'static str,
+    pub notifications_unsupported: &'static str,
 
     // Errors
     pub err_network: &'static str,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::browser;
 use crate::components::language_picker::LanguagePicker;
 use crate::config::{self, ConfigProblem};
-use crate::i18n::{Texts, config_problem, error_message, use_i18n};
+use crate::i18n::{Texts, config_problem, error_message, schedule_problem, use_i18n};
 
 fn describe(t: &Texts, problem: &ConfigProblem) -> String {
     match problem {
@@ -19,6 +19,9 @@ fn describe(t: &Texts, problem: &ConfigProblem) -> String {
         }
         ConfigProblem::OverrideInvalid { error } => {
             (t.config_invalid_override)(&config_problem(t, error))
+        }
+        ConfigProblem::ScheduleInvalid { url, error } => {
+            (t.config_invalid_file)(url, &schedule_problem(t, error))
         }
     }
 }

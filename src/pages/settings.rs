@@ -1,5 +1,6 @@
 //! Settings: the account and language, the synchronisation (the local copy, "⚡ FORȚEAZĂ
-//! SINCRONIZARE CLOUD", the last 100 entries of the sync log) and the Supabase connection.
+//! SINCRONIZARE CLOUD", who is online on which version, the last 100 entries of the sync log),
+//! the connection's health and alerts, and the Supabase connection.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,8 +9,11 @@ use punctaj_supabase::ErrorKind;
 
 use crate::api::{self, SyncLogEntry};
 use crate::browser;
+use crate::components::alert_settings::AlertSettings;
 use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::health_panel::HealthPanel;
 use crate::components::language_picker::LanguagePicker;
+use crate::components::presence_list::PresenceList;
 use crate::components::toast::use_toasts;
 use crate::config::{self, ConfigSource};
 use crate::i18n::{error_message, use_i18n};
@@ -41,7 +45,13 @@ pub fn SettingsPage() -> impl IntoView {
                 <h2>{move || i18n.texts().settings_sync}</h2>
                 <LocalCopyCard />
                 <ForceSync log_version />
+                <PresenceList />
                 <SyncLog log_version />
+            </section>
+            <section class="card">
+                <h2>{move || i18n.texts().health_title}</h2>
+                <HealthPanel />
+                <AlertSettings />
             </section>
             <ConnectionSettings />
         </section>

@@ -15,13 +15,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use punctaj_core::canonical::data_hash;
 use punctaj_core::sync::{ArchiveCachePlan, DownloadProgress, DownloadStep, RemoteObject};
-use punctaj_supabase::{SendOptions, SupabaseError};
+use punctaj_supabase::SendOptions;
 
 use crate::api;
 use crate::browser;
 use crate::components::toast::use_toasts;
 use crate::i18n::use_i18n;
 
+use super::download_error::DownloadError;
 use super::engine::{DownloadState, SyncEngine};
 use super::local_copy::{self, ArchiveSummary, LocalCopy};
 
@@ -34,15 +35,6 @@ const MAX_RESTARTS: u32 = 2;
 pub const DOWNLOAD_MEASURE: &str = "punctaj:download";
 /// How long the overlay shows the completed download before it goes.
 const COMPLETED_SHOWN_FOR: std::time::Duration = std::time::Duration::from_millis(800);
-
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum DownloadError {
-    #[error(transparent)]
-    Request(#[from] SupabaseError),
-    /// The data read does not hash to the cloud's `data_hash`: it is not installed.
-    #[error("hash mismatch: cloud {expected}, received {actual}")]
-    HashMismatch { expected: String, actual: String },
-}
 
 /// A download that completed; `kept` says whether the browser could store it.
 struct Downloaded {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use punctaj_core::live::{CheckSchedule, ClientPresence, RttHistory};
 use punctaj_core::sync::{CloudMeta, DownloadProgress, VersionStamp, compare};
 
 use crate::session::SessionContext;
@@ -35,7 +36,7 @@ pub enum DownloadState {
     Running(DownloadProgress),
     /// Installed; shown at 100 % for a moment before the overlay goes.
     Completed(DownloadProgress),
-    Failed(super::download::DownloadError),
+    Failed(super::download_error::DownloadError),
 }
 
 /// What the status indicator shows (`data-state` of `sync-status`).
@@ -60,6 +61,35 @@ impl Indicator {
     }
 }
 
+/// The push connection (Supabase Realtime), as the status indicator and settings show it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum PushState {
+    /// Not started: configured off, or not signed in with access yet.
+    #[default]
+    Off,
+    Connecting,
+    /// Joined the sync channel: changes arrive as they happen.
+    Live,
+    /// Lost; the client retries by itself (at `retry_at_ms`, browser clock).
+    Down {
+        reason: String,
+        retry_at_ms: Option<f64>,
+    },
+    /// The server refused the join (the token or the account's access); retried when the
+    /// session changes.
+    Refused {
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PushHealth {
+    pub state: PushState,
+    /// When the last heartbeat reply came (browser clock, ms), and how long it took.
+    pub last_heartbeat_ms: Option<f64>,
+    pub heartbeat_rtt_ms: Option<f64>,
+}
+
 #[derive(Clone, Copy)]
 pub struct SyncEngine {
     pub session: SessionContext,
@@ -78,6 +108,17 @@ pub struct SyncEngine {
     pub now_ms: RwSignal<f64>,
     /// Counts the downloads recorded in `sync_log`, so that a page showing it reads it again.
     pub logged_downloads: RwSignal<u32>,
+    /// How often to check, and whether to open the push connection (`config.json`).
+    pub schedule: CheckSchedule,
+    pub push: RwSignal<PushHealth>,
+    /// The clients on the sync channel (this one included), as Presence reports them.
+    pub presence: RwSignal<Vec<ClientPresence>>,
+    /// The version checks' round trips over the last minutes.
+    pub check_rtt: RwSignal<RttHistory>,
+    /// Notified to check the version at once (a broadcast arrived, push came back).
+    pub check_requested: Trigger,
+    /// Push is joined: the check may run at the relaxed interval.
+    pub push_live: Memo<bool>,
     /// The whole UI is disabled except the download button.
     pub locked: Memo<bool>,
     /// The lock overlay is up: locked, or a download just completed (shown at 100 %).
@@ -86,7 +127,7 @@ pub struct SyncEngine {
 }
 
 impl SyncEngine {
-    pub(super) fn new(session: SessionContext) -> Self {
+    pub(super) fn new(session: SessionContext, schedule: CheckSchedule) -> Self {
         let local = RwSignal::new(None::<Arc<LocalCopy>>);
         let cloud = RwSignal::new(None::<CloudMeta>);
         let check = RwSignal::new(CheckState::default());
@@ -124,6 +165,8 @@ impl SyncEngine {
         let overlay_visible = Memo::new(move |_| {
             locked.get() || download.with(|state| matches!(state, DownloadState::Completed(_)))
         });
+        let push = RwSignal::new(PushHealth::default());
+        let push_live = Memo::new(move |_| push.with(|push| push.state == PushState::Live));
         SyncEngine {
             session,
             local,
@@ -134,6 +177,12 @@ impl SyncEngine {
             restored,
             now_ms: RwSignal::new(crate::browser::now_ms()),
             logged_downloads: RwSignal::new(0),
+            schedule,
+            push,
+            presence: RwSignal::new(Vec::new()),
+            check_rtt: RwSignal::new(RttHistory::default()),
+            check_requested: Trigger::new(),
+            push_live,
             locked,
             overlay_visible,
             indicator,
@@ -152,6 +201,11 @@ impl SyncEngine {
             && self
                 .check
                 .with(|check| !matches!(check.last_error, Some(CheckError::Offline)))
+    }
+
+    /// Asks the checker for a version check now (it never runs two at once).
+    pub fn request_check(&self) {
+        self.check_requested.notify();
     }
 
     pub fn is_downloading(&self) -> bool {

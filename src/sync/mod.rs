@@ -7,14 +7,19 @@
 
 mod checker;
 mod download;
+mod download_error;
 mod engine;
+mod live;
 mod local_copy;
 mod own_change;
 mod persist;
 mod reset;
 
-pub use download::{DownloadError, start_download};
-pub use engine::{CheckError, CheckState, DownloadState, Indicator, SyncEngine};
+pub use download::start_download;
+pub use download_error::DownloadError;
+pub use engine::{
+    CheckError, CheckState, DownloadState, Indicator, PushHealth, PushState, SyncEngine,
+};
 pub use local_copy::{ArchiveProblem, ArchiveSummary, LocalCopy, archive_text};
 pub use own_change::adopt_own_change;
 pub use reset::{ResetError, ResetStage, reset_institution};
@@ -24,10 +29,12 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use punctaj_core::live::CheckSchedule;
+
 use crate::session::SessionContext;
 
-pub fn provide_sync_engine(session: SessionContext) -> SyncEngine {
-    let engine = SyncEngine::new(session);
+pub fn provide_sync_engine(session: SessionContext, schedule: CheckSchedule) -> SyncEngine {
+    let engine = SyncEngine::new(session, schedule);
     provide_context(engine);
     engine
 }
@@ -49,6 +56,7 @@ pub fn run_sync(engine: SyncEngine) {
         let _ = engine.restored.try_set(true);
     });
     checker::run_checks(engine);
+    live::run_live(engine);
     Effect::new(move |_| {
         let nothing_cached = engine.restored.get() && engine.local.with(Option::is_none);
         let idle = engine

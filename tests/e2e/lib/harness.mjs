@@ -4,7 +4,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,7 +100,9 @@ export class Backend {
   async stop() {
     if (!this.process || this.process.exitCode !== null) return;
     this.process.kill('SIGTERM');
-    await Promise.race([once(this.process, 'exit'), new Promise((r) => setTimeout(r, 5_000))]);
+    let timer;
+    await Promise.race([once(this.process, 'exit'), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer); // a pending timer would keep the test process alive for nothing
     if (this.process.exitCode === null) this.process.kill('SIGKILL');
   }
 
@@ -117,6 +119,18 @@ export class Backend {
   /** SQL as the superuser on this test's database (setup and assertions only). */
   sql(statement) {
     return psql(this.database, statement);
+  }
+
+  /** The Realtime endpoint, as supabase-js derives it from the project URL. */
+  get realtimeUrl() {
+    return `${this.url}/realtime/v1`;
+  }
+
+  /** An HS256 token with `claims`, signed with this backend's secret unless `secret` is given. */
+  signJwt(claims, secret = this.secret) {
+    const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
   }
 
   async signIn(email) {
