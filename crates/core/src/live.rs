@@ -138,6 +138,8 @@ pub struct RttHistory {
 
 /// How far back the chart goes.
 pub const RTT_WINDOW_MS: f64 = 5.0 * 60_000.0;
+/// The chart spans at least this much time.
+const RTT_MIN_SPAN_MS: f64 = 60_000.0;
 /// A bound whatever the clock does (5 minutes of 1-second checks, with room).
 const RTT_MAX_SAMPLES: usize = 400;
 
@@ -179,18 +181,21 @@ impl RttHistory {
         Some((values[values.len() / 2], values[values.len() - 1]))
     }
 
-    /// The SVG `points` of a polyline `width` × `height`: time left to right over the window
-    /// ending at the newest sample, round trip bottom to top on a scale that starts at 0 and
-    /// ends at the window's largest value, so a spike stands out at a glance.
+    /// The SVG `points` of a polyline `width` × `height`: time left to right, ending at the
+    /// newest sample and spanning what was measured (at least a minute, at most the window, so
+    /// a fresh page does not squeeze its few checks into the right edge); round trip bottom to
+    /// top on a scale from 0 to the largest value, so a spike stands out at a glance.
     pub fn sparkline_points(&self, width: f64, height: f64) -> String {
         let Some((_, max)) = self.median_and_max() else {
             return String::new();
         };
         let newest = self.samples.back().map_or(0.0, |(at, _)| *at);
+        let oldest = self.samples.front().map_or(0.0, |(at, _)| *at);
+        let span = (newest - oldest).clamp(RTT_MIN_SPAN_MS, RTT_WINDOW_MS);
         let scale = if max > 0.0 { max } else { 1.0 };
         let mut points = String::new();
         for (at, rtt) in &self.samples {
-            let x = width - (newest - at) / RTT_WINDOW_MS * width;
+            let x = width - (newest - at) / span * width;
             let y = height - rtt / scale * height;
             if !points.is_empty() {
                 points.push(' ');
@@ -317,5 +322,11 @@ mod tests {
         );
         history.record(601_000.0, f64::NAN);
         assert_eq!(history.last(), Some(50.0), "a non-number is not a sample");
+
+        // A fresh page: two checks 10 s apart sit on a one-minute axis, not at the right edge.
+        let mut fresh = RttHistory::default();
+        fresh.record(0.0, 20.0);
+        fresh.record(10_000.0, 40.0);
+        assert_eq!(fresh.sparkline_points(60.0, 10.0), "50.0,5.0 60.0,0.0");
     }
 }
