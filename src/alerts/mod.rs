@@ -11,10 +11,9 @@ mod notification;
 pub use notification::{NotificationPermission, request_permission};
 
 use leptos::prelude::*;
-use serde_json::Value;
 
 use crate::browser::{self, LOCAL_STORAGE};
-use crate::i18n::use_i18n;
+use crate::i18n::{change_summary, use_i18n};
 use crate::sync::SyncEngine;
 
 const CHIME_KEY: &str = "punctaj.chime";
@@ -65,22 +64,9 @@ pub fn run_alerts(engine: SyncEngine) {
                 && settings.notifications.get_untracked() == NotificationPermission::Granted
             {
                 let t = i18n.texts();
-                let body = engine.cloud.with_untracked(|cloud| {
-                    cloud.as_ref().map(|cloud| {
-                        let who = cloud
-                            .last_modified_by
-                            .clone()
-                            .unwrap_or_else(|| t.unknown_user.to_string());
-                        let when = cloud
-                            .last_modified_at
-                            .map(browser::format_local)
-                            .unwrap_or_default();
-                        let what = (t.change_description)(
-                            cloud.last_change.as_ref().unwrap_or(&Value::Null),
-                        );
-                        (t.lock_changed_by)(&who, &what, &when)
-                    })
-                });
+                let body = engine
+                    .cloud
+                    .with_untracked(|cloud| cloud.as_ref().map(|cloud| change_summary(t, cloud)));
                 notification::show(t.lock_title, &body.unwrap_or_default());
             }
         }

@@ -12,6 +12,26 @@ use leptos::prelude::*;
 
 pub use errors::{config_problem, error_message, points_amount_error, schedule_problem};
 
+/// "Who did what, when" of the cloud's last change: the lock overlay's line and the
+/// notification's text.
+pub fn change_summary(t: &Texts, cloud: &punctaj_core::sync::CloudMeta) -> String {
+    let who = cloud
+        .last_modified_by
+        .clone()
+        .unwrap_or_else(|| t.unknown_user.to_string());
+    let when = cloud
+        .last_modified_at
+        .map(crate::browser::format_local)
+        .unwrap_or_default();
+    let what = (t.change_description)(
+        cloud
+            .last_change
+            .as_ref()
+            .unwrap_or(&serde_json::Value::Null),
+    );
+    (t.lock_changed_by)(&who, &what, &when)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
     Ro,

@@ -110,3 +110,61 @@ pub fn headers_json(headers: &axum::http::HeaderMap) -> String {
 pub fn as_params(values: &[Option<String>]) -> Vec<&(dyn ToSql + Sync)> {
     values.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
 }
+
+/// A dedicated connection that has run `LISTEN <channel>`: its notifications' payloads arrive on
+/// `payloads` (delivered at commit); the channel ends when the connection is lost. Dropping it
+/// closes the connection.
+pub struct Listening {
+    pub payloads: tokio::sync::mpsc::UnboundedReceiver<String>,
+    _client: tokio_postgres::Client,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error("cannot connect: {0}")]
+    Connect(tokio_postgres::Error),
+    #[error("cannot LISTEN: {0}")]
+    Listen(tokio_postgres::Error),
+}
+
+/// Connects to `database_url` and listens on `channel` (an identifier of ours, not user input).
+pub async fn listen(database_url: &str, channel: &str) -> Result<Listening, ListenError> {
+    use futures_util::StreamExt;
+    let (client, mut connection) = tokio_postgres::connect(database_url, NoTls)
+        .await
+        .map_err(ListenError::Connect)?;
+    let (tx, payloads) = tokio::sync::mpsc::unbounded_channel();
+    // The connection's messages must be polled for notifications to arrive at all.
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                    if tx.send(n.payload().to_string()).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    });
+    let listening = Listening {
+        payloads,
+        _client: client,
+        driver,
+    };
+    listening
+        ._client
+        .batch_execute(&format!("listen {channel}"))
+        .await
+        .map_err(ListenError::Listen)?;
+    Ok(listening)
+}

@@ -5,11 +5,9 @@
 use leptos::html;
 use leptos::prelude::*;
 use punctaj_core::sync::DownloadStep;
-use serde_json::Value;
 
-use crate::browser;
 use crate::components::progress_bar::ProgressBar;
-use crate::i18n::{Texts, error_message, use_i18n};
+use crate::i18n::{Texts, change_summary, error_message, use_i18n};
 use crate::sync::{DownloadError, DownloadState, start_download, use_sync};
 
 fn step_label(t: &Texts, step: DownloadStep) -> &'static str {
@@ -55,18 +53,8 @@ pub fn LockOverlay() -> impl IntoView {
 
     let what_changed = move || {
         let t = i18n.texts();
-        sync.cloud.get().map(|cloud| {
-            let who = cloud
-                .last_modified_by
-                .clone()
-                .unwrap_or_else(|| t.unknown_user.to_string());
-            let when = cloud
-                .last_modified_at
-                .map(browser::format_local)
-                .unwrap_or_default();
-            let what = (t.change_description)(cloud.last_change.as_ref().unwrap_or(&Value::Null));
-            (t.lock_changed_by)(&who, &what, &when)
-        })
+        sync.cloud
+            .with(|cloud| cloud.as_ref().map(|cloud| change_summary(t, cloud)))
     };
     let versions = move || {
         let t = i18n.texts();

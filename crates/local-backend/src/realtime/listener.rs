@@ -13,10 +13,8 @@
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::Value;
-use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::channels::{Broadcast, TopicKey};
 use super::hub::Realtime;
@@ -64,45 +62,22 @@ pub async fn listen(
 ) {
     let mut first = true;
     loop {
-        match tokio_postgres::connect(&database_url, NoTls).await {
-            Ok((client, mut connection)) => {
-                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                let driver = tokio::spawn(async move {
-                    let mut messages =
-                        futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-                    while let Some(message) = messages.next().await {
-                        match message {
-                            Ok(AsyncMessage::Notification(n)) => {
-                                if tx.send(n.payload().to_string()).is_err() {
-                                    break;
-                                }
-                            }
-                            Ok(_) => {}
-                            Err(_) => break,
-                        }
-                    }
-                });
-                match client.batch_execute(&format!("listen {CHANNEL}")).await {
-                    Ok(()) => {
-                        if let Some(ready) = ready.take() {
-                            let _ = ready.send(());
-                        }
-                        if !first {
-                            tracing::warn!(
-                                "realtime listener reconnected: broadcasts committed meanwhile were not delivered"
-                            );
-                        }
-                        first = false;
-                        while let Some(payload) = rx.recv().await {
-                            deliver(&pool, &realtime, &payload).await;
-                        }
-                    }
-                    Err(e) => tracing::warn!("realtime listener cannot LISTEN: {e}"),
+        match crate::db::listen(&database_url, CHANNEL).await {
+            Ok(mut listening) => {
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(());
                 }
-                driver.abort();
-                drop(client);
+                if !first {
+                    tracing::warn!(
+                        "realtime listener reconnected: broadcasts committed meanwhile were not delivered"
+                    );
+                }
+                first = false;
+                while let Some(payload) = listening.payloads.recv().await {
+                    deliver(&pool, &realtime, &payload).await;
+                }
             }
-            Err(e) => tracing::warn!("realtime listener cannot connect: {e}"),
+            Err(e) => tracing::warn!("realtime listener: {e}"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

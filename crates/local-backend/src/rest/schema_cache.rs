@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use serde::Deserialize;
-use tokio_postgres::{AsyncMessage, NoTls};
 
 pub const EXPOSED_SCHEMA: &str = "public";
 
@@ -320,37 +318,18 @@ pub async fn listen_for_reloads(
     handle: SchemaCacheHandle,
 ) {
     loop {
-        match tokio_postgres::connect(&database_url, NoTls).await {
-            Ok((client, mut connection)) => {
-                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                let driver = tokio::spawn(async move {
-                    let mut messages =
-                        futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-                    while let Some(message) = messages.next().await {
-                        match message {
-                            Ok(AsyncMessage::Notification(n)) => {
-                                if tx.send(n.payload().to_string()).is_err() {
-                                    break;
-                                }
-                            }
-                            Ok(_) => {}
-                            Err(_) => break,
-                        }
-                    }
-                });
-                if client.batch_execute("listen pgrst").await.is_ok() {
-                    let _ = reload(&pool, &handle).await;
-                    while let Some(payload) = rx.recv().await {
-                        if (payload.is_empty() || payload == "reload schema")
-                            && let Err(e) = reload(&pool, &handle).await
-                        {
-                            tracing::warn!("schema cache reload failed: {e}");
-                        }
+        match crate::db::listen(&database_url, "pgrst").await {
+            Ok(mut listening) => {
+                let _ = reload(&pool, &handle).await;
+                while let Some(payload) = listening.payloads.recv().await {
+                    if (payload.is_empty() || payload == "reload schema")
+                        && let Err(e) = reload(&pool, &handle).await
+                    {
+                        tracing::warn!("schema cache reload failed: {e}");
                     }
                 }
-                driver.abort();
             }
-            Err(e) => tracing::warn!("schema listener cannot connect: {e}"),
+            Err(e) => tracing::warn!("schema listener: {e}"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
