@@ -41,6 +41,7 @@ pub async fn build_state(config: Config) -> Result<AppState, String> {
         pool,
         schema,
         realtime: realtime::Realtime::default(),
+        simulated_discord: auth::simulated_discord::PendingSignIns::default(),
     })
 }
 

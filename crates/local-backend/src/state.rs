@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 
+use crate::auth::simulated_discord::PendingSignIns;
 use crate::config::Config;
 use crate::realtime::hub::Realtime;
 use crate::rest::schema_cache::SchemaCacheHandle;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub schema: SchemaCacheHandle,
     /// Sockets and topics of `/realtime/v1`.
     pub realtime: Realtime,
+    /// Simulated Discord sign-ins waiting for the user's click (one-time states).
+    pub simulated_discord: PendingSignIns,
 }
 
 impl AppState {

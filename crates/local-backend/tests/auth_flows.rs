@@ -1,5 +1,6 @@
 //! The GoTrue subset: sign-up, password sign-in, refresh rotation and reuse, the user endpoint,
-//! sign-out, expired tokens, and the simulated Discord provider (implicit and PKCE).
+//! sign-out, expired tokens, and the simulated Discord provider (implicit and PKCE, through its
+//! consent page).
 
 mod support;
 
@@ -479,19 +480,57 @@ fn fragment_params(location: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The simulated Discord sign-in as a browser does it: the consent page, then the click on its
+/// button (the form's one-time `state`, with the cookie the page set).
+async fn discord_sign_in(
+    backend: &TestBackend,
+    path_and_query: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let (status, headers, page) = send(backend.request(Method::GET, path_and_query, None)).await;
+    if status != StatusCode::OK {
+        return (status, headers, page);
+    }
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    let state = page
+        .split("name=\"state\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no state in {page}"))
+        .to_string();
+    let cookie = headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    send(
+        backend
+            .http
+            .post(backend.url("/auth/v1/authorize"))
+            .header("cookie", cookie)
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("state={state}")),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn simulated_discord_implicit_flow() {
     let backend = TestBackend::start().await;
-    let (status, headers, body) = send(backend.request(
-        Method::GET,
-        "/auth/v1/authorize?provider=discord&redirect_to=http%3A%2F%2F127.0.0.1%3A8080%2Fapp%2F",
-        None,
-    ))
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(format!("{}/app/", backend.base_url).as_bytes())
+            .collect();
+    let (status, headers, body) = discord_sign_in(
+        &backend,
+        &format!("/auth/v1/authorize?provider=discord&redirect_to={redirect}"),
+    )
     .await;
     assert_eq!(status, StatusCode::FOUND, "{body}");
     let location = headers["location"].to_str().unwrap();
     assert!(
-        location.starts_with("http://127.0.0.1:8080/app/#access_token="),
+        location.starts_with(&format!("{}/app/#access_token=", backend.base_url)),
         "{location}"
     );
     let params = fragment_params(location);
@@ -524,11 +563,10 @@ async fn simulated_discord_implicit_flow() {
     .await;
     assert_eq!(status, StatusCode::OK);
     // A redirect elsewhere falls back to the site URL; unknown providers are refused.
-    let (status, headers, _) = send(backend.request(
-        Method::GET,
+    let (status, headers, _) = discord_sign_in(
+        &backend,
         "/auth/v1/authorize?provider=discord&redirect_to=https%3A%2F%2Fevil.example%2F",
-        None,
-    ))
+    )
     .await;
     assert_eq!(status, StatusCode::FOUND);
     let location = headers["location"].to_str().unwrap();
@@ -552,16 +590,18 @@ async fn simulated_discord_pkce_flow() {
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-a-long-enough-verifier";
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(sha2::Sha256::digest(verifier.as_bytes()));
-    let (status, headers, body) = send(backend.request(
-        Method::GET,
-        &format!("/auth/v1/authorize?provider=discord&redirect_to=http%3A%2F%2Flocalhost%3A8080%2Fcb&code_challenge={challenge}&code_challenge_method=s256"),
-        None,
-    ))
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(format!("{}/cb", backend.base_url).as_bytes())
+            .collect();
+    let (status, headers, body) = discord_sign_in(
+        &backend,
+        &format!("/auth/v1/authorize?provider=discord&redirect_to={redirect}&code_challenge={challenge}&code_challenge_method=s256"),
+    )
     .await;
     assert_eq!(status, StatusCode::FOUND, "{body}");
     let location = headers["location"].to_str().unwrap().to_string();
     assert!(
-        location.starts_with("http://localhost:8080/cb?code="),
+        location.starts_with(&format!("{}/cb?code=", backend.base_url)),
         "{location}"
     );
     let code = location.split("code=").nth(1).unwrap().to_string();
@@ -632,7 +672,7 @@ async fn simulated_discord_creates_the_demo_account_when_missing() {
         .await
         .unwrap();
     let (status, headers, _) =
-        send(backend.request(Method::GET, "/auth/v1/authorize?provider=discord", None)).await;
+        discord_sign_in(&backend, "/auth/v1/authorize?provider=discord").await;
     assert_eq!(status, StatusCode::FOUND);
     let location = headers["location"].to_str().unwrap();
     let params = fragment_params(location);

@@ -770,10 +770,18 @@ impl Ctx {
         let name = &prep.name;
         match action {
             Action::Read(table) => {
+                // sync_log.discord_id is not readable by clients (0007_hardening.sql): its other
+                // columns are read by name, as the app does.
+                let columns = match table {
+                    "sync_log" => {
+                        "id,user_id,user_name,sync_type,status,items_synced,error_message,synced_at,created_at"
+                    }
+                    _ => "*",
+                };
                 self.rest(
                     actor,
                     Method::GET,
-                    &format!("/rest/v1/{table}?select=*"),
+                    &format!("/rest/v1/{table}?select={columns}"),
                     None,
                 )
                 .await

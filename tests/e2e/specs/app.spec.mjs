@@ -97,12 +97,25 @@ test('a viewer can change nothing: no controls, and a forced request is refused 
   assert.deepEqual(await pointsInDatabase(backend, [id]), { [id]: before[id] }, 'the points did not move');
 });
 
-test('Login with Discord completes the (simulated) Discord sign-in and clears the URL', async (t) => {
-  const { app, cleanup } = await startStack(t);
+test('Login with Discord completes the (simulated) Discord sign-in after a click and clears the URL', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  // The simulated sign-in redirects only to the app's origin: the backend learns it from serveApp.
+  await backend.restart();
   const { context, page } = await openApp(browser, app.url);
   cleanup.add(() => context.close());
+  const sessions = "select count(*) from auth.sessions s join auth.users u on u.id = s.user_id where u.email = 'discord-demo@punctaj.test'";
+  const sessionsBefore = Number(await backend.sql(sessions));
   await byTestId(page, 'login-discord').click();
+  // The stand-in for Discord's consent screen: nothing happens until its button is clicked.
+  const authorize = byTestId(page, 'simulated-discord-authorize');
+  await authorize.waitFor();
+  assert.equal(new URL(page.url()).origin, backend.url, 'on the backend\'s page');
+  assert.match(await page.textContent('body'), /SIMULATED/);
+  assert.equal(Number(await backend.sql(sessions)), sessionsBefore, 'not signed in before the click');
+  await authorize.click();
   await byTestId(page, 'city-tab').first().waitFor({ timeout: 30_000 });
+  assert.equal(new URL(page.url()).origin, new URL(app.url).origin, 'back on the app');
+  assert.equal(Number(await backend.sql(sessions)), sessionsBefore + 1, 'one session, after the click');
   assert.match(await byTestId(page, 'signed-in-as').textContent(), /Demo Discord|demo\.discord/);
   const url = new URL(page.url());
   assert.equal(url.search, '', 'no code left in the URL');

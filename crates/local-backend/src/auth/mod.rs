@@ -20,6 +20,9 @@ pub fn routes() -> Router<AppState> {
         .route("/token", post(handler::token))
         .route("/user", get(handler::get_user).put(handler::update_user))
         .route("/logout", post(handler::logout))
-        .route("/authorize", get(simulated_discord::authorize))
+        .route(
+            "/authorize",
+            get(simulated_discord::authorize).post(simulated_discord::consent),
+        )
         .route("/settings", get(handler::settings))
 }

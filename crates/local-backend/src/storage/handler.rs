@@ -371,6 +371,8 @@ fn serve_object(
     set("content-type", &mime);
     set("etag", &etag);
     set("x-robots-tag", "none");
+    // The stored MIME type is the uploader's word: browsers must not guess another one.
+    set("x-content-type-options", "nosniff");
     set("cache-control", &cache_control);
     if let Some(t) = last_modified {
         set(

@@ -83,19 +83,33 @@ async fn from_multipart(content_type: &str, body: Bytes) -> Result<FileUpload, S
     Err(no_content())
 }
 
-/// Storage's `validateMimeType`: `type/subtype` against `type/subtype` or `type/*` entries.
+/// The `type/subtype` of a MIME type, lowercased: exactly one `/` between two non-empty RFC 9110
+/// tokens, optionally followed by `;` parameters (not checked). `None` for anything else
+/// (`json`, `application/json/x`, `application/`, `text/ html`).
+fn mime_essence(mime: &str) -> Option<(String, String)> {
+    let essence = mime.split(';').next().unwrap_or("").trim();
+    let (kind, sub) = essence.split_once('/')?;
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    (token(kind) && token(sub)).then(|| (kind.to_ascii_lowercase(), sub.to_ascii_lowercase()))
+}
+
+/// Storage's `validateMimeType`, matched exactly: the upload's `type/subtype` (parameters such as
+/// `; charset=utf-8` allowed) against `type/subtype` or `type/*` entries, case-insensitively.
 pub fn mime_allowed(mime: &str, allowed: &[String]) -> bool {
-    let mut requested = mime.split('/');
-    let (Some(kind), Some(sub)) = (requested.next(), requested.next()) else {
+    let Some((kind, sub)) = mime_essence(mime) else {
         return false;
     };
-    allowed.iter().any(|a| {
-        let mut parts = a.split('/');
-        match (parts.next(), parts.next()) {
-            (Some(t), Some("*")) => t == kind,
-            (Some(t), Some(s)) => t == kind && s == sub,
-            _ => false,
-        }
+    if sub == "*" {
+        return false;
+    }
+    allowed.iter().any(|a| match mime_essence(a) {
+        Some((t, s)) if s == "*" => t == kind,
+        Some((t, s)) => t == kind && s == sub,
+        None => false,
     })
 }
 
@@ -155,5 +169,19 @@ Content-Type: application/json\r\n\r\n\
         assert!(mime_allowed("image/png", &allowed));
         assert!(!mime_allowed("text/plain", &allowed));
         assert!(!mime_allowed("json", &allowed));
+        assert!(mime_allowed("application/json; charset=utf-8", &allowed));
+        assert!(mime_allowed("Application/JSON", &allowed));
+        for refused in [
+            "application/json/x",
+            "application/json/",
+            "application/jsonx",
+            "application/",
+            "/json",
+            "application/json x",
+            "image/*",
+            "",
+        ] {
+            assert!(!mime_allowed(refused, &allowed), "{refused}");
+        }
     }
 }
