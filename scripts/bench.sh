@@ -17,6 +17,12 @@ started=$(date +%s)
 step "toolchain"
 scripts/setup-toolchain.sh
 
+# The fan-out benchmark needs the `ws` package (tests/e2e/package.json); an older checkout's
+# node_modules may predate it.
+if [ ! -d tests/e2e/node_modules/ws ]; then
+  (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+
 step "database template (bootstrap, migrations, demo data)"
 scripts/local-backend.sh template
 

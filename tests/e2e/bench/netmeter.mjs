@@ -1,6 +1,10 @@
 // Counts what a page sends to and receives from the backend, from Chromium's own network events
 // (a CDP session per page): requests, CORS preflights, bytes on the wire (headers included) and
 // decoded body bytes. Only requests to `origin` are counted, between start() and stop().
+// WebSockets to `origin` too: handshakes, and every frame sent/received with its payload size and
+// its size on the wire (payload + the RFC 6455 frame header, masked from the browser); heartbeats
+// (topic "phoenix") and broadcasts are counted apart. `wsLog` keeps the last frames received
+// whatever the meter's state, with their wall-clock time (ms since the epoch, Chromium's clock).
 
 export class NetMeter {
   static async attach(page, origin) {
@@ -44,6 +48,47 @@ export class NetMeter {
       r.encoded = encodedDataLength;
       r.finished = true;
     });
+    // CDP timestamps are monotonic seconds; events that also carry wallTime give the offset.
+    const clock = ({ timestamp, wallTime }) => {
+      if (Number.isFinite(timestamp) && Number.isFinite(wallTime)) meter.wallOffsetMs = wallTime * 1000 - timestamp * 1000;
+    };
+    meter.cdp.on('Network.requestWillBeSent', clock);
+    meter.cdp.on('Network.webSocketWillSendHandshakeRequest', clock);
+    meter.cdp.on('Network.webSocketCreated', ({ requestId, url }) => {
+      if (url.replace(/^ws/, 'http').startsWith(origin)) meter.sockets.add(requestId);
+    });
+    on('Network.webSocketWillSendHandshakeRequest', ({ requestId, request }) => {
+      if (!meter.sockets.has(requestId)) return;
+      meter.ws.handshakes += 1;
+      meter.ws.handshakeSentBytes += Object.entries(request.headers ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(`${k}: ${v}\r\n`), 0);
+    });
+    on('Network.webSocketHandshakeResponseReceived', ({ requestId, response }) => {
+      if (!meter.sockets.has(requestId)) return;
+      meter.ws.handshakeReceivedBytes += Object.entries(response.headers ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(`${k}: ${v}\r\n`), 0);
+    });
+    const frame = (sent) => ({ requestId, timestamp, response }) => {
+      if (!meter.sockets.has(requestId)) return;
+      const payload = response.opcode === 1 ? Buffer.byteLength(response.payloadData ?? '') : Math.floor(((response.payloadData ?? '').length * 3) / 4);
+      const kind = frameKind(response.payloadData ?? '');
+      if (!sent) {
+        meter.wsLog.push({ at: timestamp * 1000 + (meter.wallOffsetMs ?? NaN), kind, payloadBytes: payload, version: broadcastVersion(response.payloadData) });
+        if (meter.wsLog.length > 2000) meter.wsLog.splice(0, 1000);
+      }
+      if (!meter.active) return;
+      const w = meter.ws;
+      const dir = sent ? 'sent' : 'received';
+      w[`${dir}Frames`] += 1;
+      w[`${dir}PayloadBytes`] += payload;
+      w[`${dir}WireBytes`] += payload + (payload <= 125 ? 2 : payload <= 65535 ? 4 : 10) + (sent ? 4 : 0);
+      w.byKind[kind] ??= { sentFrames: 0, receivedFrames: 0, sentWireBytes: 0, receivedWireBytes: 0 };
+      w.byKind[kind][`${dir}Frames`] += 1;
+      w.byKind[kind][`${dir}WireBytes`] += payload + (payload <= 125 ? 2 : payload <= 65535 ? 4 : 10) + (sent ? 4 : 0);
+    };
+    meter.cdp.on('Network.webSocketFrameSent', frame(true));
+    meter.cdp.on('Network.webSocketFrameReceived', frame(false));
+    on('Network.webSocketClosed', ({ requestId }) => {
+      if (meter.sockets.has(requestId)) meter.ws.closed += 1;
+    });
     on('Network.loadingFailed', ({ requestId, errorText }) => {
       const r = meter.requests.get(requestId);
       if (r) r.failed = errorText;
@@ -59,11 +104,16 @@ export class NetMeter {
     this.active = false;
     this.requests = new Map();
     this.extra = new Map();
+    this.sockets = new Set();
+    this.wsLog = [];
+    this.ws = emptyWs();
   }
 
   start() {
     this.requests = new Map();
     this.extra = new Map();
+    this.ws = emptyWs();
+    this.startedAt = Date.now();
     this.active = true;
     this.cpuAtStart = this.mainThread();
   }
@@ -75,6 +125,7 @@ export class NetMeter {
     await new Promise((r) => setTimeout(r, settleMs));
     this.active = false;
     const summary = this.summary();
+    summary.seconds = (Date.now() - this.startedAt) / 1000;
     if (cpuAtStart && cpuAtStop) {
       summary.mainThreadMs = {};
       for (const key of Object.keys(cpuAtStop)) summary.mainThreadMs[key] = Math.round((cpuAtStop[key] - cpuAtStart[key]) * 1000);
@@ -144,12 +195,57 @@ export class NetMeter {
       sentHeaderBytes: sum(requests, 'sentHeaderBytes'),
       sentBodyBytes: sum(requests, 'postBytes'),
       preflightWireBytes: sum(preflights, 'encoded'),
+      preflightSentHeaderBytes: sum(preflights, 'sentHeaderBytes'),
       byKind,
+      ws: structuredClone(this.ws),
     };
   }
 
   async detach() {
     this.active = false;
     await this.cdp?.detach().catch(() => {});
+  }
+}
+
+function emptyWs() {
+  return {
+    handshakes: 0,
+    handshakeSentBytes: 0,
+    handshakeReceivedBytes: 0,
+    closed: 0,
+    sentFrames: 0,
+    receivedFrames: 0,
+    sentPayloadBytes: 0,
+    receivedPayloadBytes: 0,
+    sentWireBytes: 0,
+    receivedWireBytes: 0,
+    byKind: {},
+  };
+}
+
+/** What a Phoenix (vsn 2.0.0) text frame is: heartbeat, broadcast, presence, reply, … */
+export function frameKind(text) {
+  if (typeof text !== 'string' || !text.startsWith('[')) return 'binary';
+  try {
+    const [, , topic, event, payload] = JSON.parse(text);
+    if (topic === 'phoenix') return event === 'phx_reply' ? 'heartbeat reply' : event;
+    if (event === 'broadcast') return `broadcast ${payload?.event ?? ''}`.trim();
+    if (event === 'phx_reply') return 'reply';
+    return event;
+  } catch {
+    return 'other';
+  }
+}
+
+/** The `version` of a `version` broadcast frame (vsn 2.0.0 text), else undefined. */
+export function broadcastVersion(text) {
+  if (typeof text !== 'string' || !text.startsWith('[')) return undefined;
+  try {
+    const [, , , event, payload] = JSON.parse(text);
+    if (event !== 'broadcast' || payload?.event !== 'version') return undefined;
+    const version = Number(payload.payload?.version);
+    return Number.isFinite(version) ? version : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -10,6 +10,12 @@
 //      archives): COLD (fresh browser context), WARM (archives cached), and a NAIVE SEQUENTIAL
 //      download in plain JS for comparison
 //   5. the size of the built app (target/e2e-dist), raw and gzip -9
+//   6. live sync (live.mjs): lock latency with push alone (checks every 30 s) beside polling only
+//      (realtime: false) and push + 1 s checks, on the backend directly and through a TCP proxy
+//      adding 40 ms each way (latency-proxy.mjs)
+//   7. requests and bytes per idle client per hour: push + 1 s checks, push + 30 s, polling only
+//   8. fan-out (fanout.mjs): 200 Node WebSocket clients joined to realtime:punctaj:sync, one change,
+//      time until each received the broadcast, and the backend's CPU time
 //
 // Needs: the database template (scripts/local-backend.sh template), the backend binary
 // (PUNCTAJ_BACKEND_BIN), the app built into target/e2e-dist. scripts/bench.sh does all that.
@@ -25,6 +31,11 @@ import { naiveDownload } from './naive.mjs';
 import { NetMeter } from './netmeter.mjs';
 import { bytes, heading, int, median, ms, percentile, ratio, sec, summary, table } from './stats.mjs';
 import { getLoop, getMany, rawRequest, replay } from './wire.mjs';
+import { liveBench } from './live.mjs';
+import { fanoutBench } from './fanout.mjs';
+import { startLatencyProxy } from './latency-proxy.mjs';
+import { RpcWorker } from './rpc-worker.mjs';
+import { liveFindings, printFanout, printLive } from './live-report.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const COLD_RUNS = env('PUNCTAJ_BENCH_COLD_RUNS', 3);
@@ -34,11 +45,17 @@ const LOCK_ROUNDS = env('PUNCTAJ_BENCH_LOCK_ROUNDS', 20);
 const LOOP_GETS = env('PUNCTAJ_BENCH_LOOP_GETS', 200);
 const MIN_CHECK_SAMPLES = 30;
 const IDLE_WINDOW_MS = env('PUNCTAJ_BENCH_IDLE_MS', 30_000);
-const WATCHDOG_MS = env('PUNCTAJ_BENCH_WATCHDOG_MS', 12 * 60_000);
+const LIVE_ROUNDS = env('PUNCTAJ_BENCH_LIVE_ROUNDS', 20);
+const LIVE_IDLE_MS = env('PUNCTAJ_BENCH_LIVE_IDLE_MS', 90_000);
+const PROXY_DELAY_MS = env('PUNCTAJ_BENCH_PROXY_DELAY_MS', 40);
+const FANOUT_CLIENTS = env('PUNCTAJ_BENCH_FANOUT_CLIENTS', 200);
+const FANOUT_CHANGES = env('PUNCTAJ_BENCH_FANOUT_CHANGES', 5);
+const WATCHDOG_MS = env('PUNCTAJ_BENCH_WATCHDOG_MS', 20 * 60_000);
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 const LOCK_TIMEOUT_MS = 10_000;
 const VIEWER = 'viewer@punctaj.test';
 const LEADER = 'leader@punctaj.test';
+const MEMBER = 'member@punctaj.test';
 const RESULTS_FILE = resolve(ROOT, 'target/bench-results.json');
 const DOWNLOAD_MEASURE = 'punctaj:download';
 /** The overlay stays this long at 100 % after a completed download (src/sync/download.rs). */
@@ -96,13 +113,15 @@ function benchInitScript() {
 const results = {
   startedAt: new Date(benchStarted).toISOString(),
   machine: {},
-  config: { COLD_RUNS, WARM_RUNS, NAIVE_RUNS, LOCK_ROUNDS, LOOP_GETS },
+  config: { COLD_RUNS, WARM_RUNS, NAIVE_RUNS, LOCK_ROUNDS, LOOP_GETS, LIVE_ROUNDS, LIVE_IDLE_MS, PROXY_DELAY_MS, FANOUT_CLIENTS, FANOUT_CHANGES },
   dataset: {},
   checkBytes: null,
   checkLatency: null,
   lock: null,
   download: { cold: [], warm: [], warmFromLockRounds: [], naive: [], naiveFresh: [] },
   dist: null,
+  live: {},
+  fanout: null,
   findings: [],
   errors: {},
 };
@@ -567,6 +586,48 @@ async function runAll(cleanup) {
   await phase('dist', async () => {
     results.dist = await distSizes(DIST);
   });
+
+  // ---------------------------------------------------------------- 6 + 7. live sync in the browser
+  // B is done: closed, so that its checks and downloads do not run beside the live clients.
+  await b.context.close().catch(() => {});
+  // A's changes from a worker thread, so that the answer's arrival is stamped on time (rpc-worker.mjs).
+  const rpcWorker = new RpcWorker(backend);
+  cleanup.add(() => rpcWorker.close());
+  const change = async () => {
+    const rpc = await rpcWorker.rpc('change_points', pointsChange, leader.access_token);
+    if (rpc.status !== 200) throw new Error(`change_points: ${rpc.status} ${JSON.stringify(rpc.body)}`);
+    return { version: Number(rpc.body?.version), rpcStart: rpc.startedAt, rpcAt: rpc.answeredAt };
+  };
+  await phase('live', async () => {
+    const proxy = await startLatencyProxy({ target: { host: '127.0.0.1', port: backend.port }, delayMs: PROXY_DELAY_MS });
+    cleanup.add(() => proxy.close());
+    await liveBench({
+      browser,
+      backend,
+      proxy,
+      cleanup,
+      initScript: benchInitScript,
+      change,
+      email: VIEWER,
+      rounds: LIVE_ROUNDS,
+      idleMs: LIVE_IDLE_MS,
+      into: results.live,
+      say,
+    });
+  });
+
+  // ---------------------------------------------------------------- 8. fan-out to N WebSockets
+  await phase('fanout', async () => {
+    const member = await backend.signIn(MEMBER);
+    results.fanout = await fanoutBench({
+      backend,
+      memberToken: member.access_token,
+      change,
+      clients: FANOUT_CLIENTS,
+      changes: FANOUT_CHANGES,
+      say,
+    });
+  });
 }
 
 /** One measurement: its failure is recorded and reported, and the others go on. */
@@ -681,7 +742,7 @@ function report() {
     );
   }
 
-  console.log(heading('3. Lock latency: A commits rpc/change_points → B shows the lock overlay'));
+  console.log(heading('3. Lock latency: A commits rpc/change_points → B (default config: push + 1 s checks) shows the lock overlay'));
   if (results.lock) {
     const r = results.lock.rounds;
     const part = (key) => summary(r.map((x) => x[key]));
@@ -819,6 +880,9 @@ function report() {
     console.log(`largest: ${t.files.slice(0, 4).map((f) => `${f.path} ${f.raw} B (gzip ${f.gzip} B)`).join('; ')}`);
   } else console.log(notMeasured('dist'));
 
+  printLive(results.live, notMeasured('live'));
+  printFanout(results.fanout, notMeasured('fanout'));
+
   console.log(heading('Checks and findings'));
   results.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
   console.log(`load average (1/5/15 min): ${results.machine.loadAverageAtStart.join(' / ')} at start, ${results.machine.loadAverageAtEnd.join(' / ')} at the end (2 cores shared by Chromium, the backend, PostgreSQL and Node)`);
@@ -854,6 +918,7 @@ function autoFindings() {
     const late = results.lock.rounds.filter((r) => r.lockLatencyMs > 1500);
     if (late.length) results.findings.push(`${late.length} of ${results.lock.rounds.length} locks came later than 1.5 s after the commit (p95 ${ms(p95, 0)}): ${late.map((r) => Math.round(r.lockLatencyMs)).join(', ')} ms`);
   }
+  results.findings.push(...liveFindings(results.live, results.fanout));
   if (results.idleWindow?.preflights) results.findings.push(`${results.idleWindow.preflights} CORS preflights while B was idle for ${results.idleWindow.seconds} s`);
   const coldPre = med(dl.cold, (x) => x.net?.preflights ?? 0);
   const coldReq = med(dl.cold, (x) => x.net?.requests ?? 0);
