@@ -52,18 +52,6 @@ async fn version_and_hash(backend: &TestBackend) -> (i64, String, String) {
     (row.get(0), row.get(1), row.get(2))
 }
 
-async fn user_id(backend: &TestBackend, email: &str) -> String {
-    backend
-        .admin
-        .query_one(
-            "select id::text from auth.users where email = $1",
-            &[&email],
-        )
-        .await
-        .expect("user id")
-        .get(0)
-}
-
 async fn live_employees(backend: &TestBackend, institution: i64) -> Vec<(String, i32)> {
     backend
         .admin
@@ -216,7 +204,7 @@ async fn fifty_concurrent_point_changes_by_a_leader_and_a_member_lose_no_update(
 }
 
 async fn force_syncs_of(backend: &TestBackend, email: &str) -> i64 {
-    let id = user_id(backend, email).await;
+    let id = backend.user_id(email).await;
     backend
         .admin
         .query_one(
@@ -724,8 +712,8 @@ async fn two_owners_revoking_each_other_at_once_never_leave_zero_owners() {
     let backend = Arc::new(TestBackend::start().await);
     let owner = backend.token(OWNER).await;
     let admin = backend.token(ADMIN).await;
-    let owner_id = user_id(&backend, OWNER).await;
-    let admin_id = user_id(&backend, ADMIN).await;
+    let owner_id = backend.user_id(OWNER).await;
+    let admin_id = backend.user_id(ADMIN).await;
 
     for round in 0..5 {
         // admin@ becomes a second owner (again, if it lost the previous round).

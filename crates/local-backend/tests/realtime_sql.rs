@@ -121,18 +121,6 @@ async fn version_row(db: &impl GenericClient) -> VersionRow {
     }
 }
 
-async fn user_id(backend: &TestBackend, email: &str) -> String {
-    backend
-        .admin
-        .query_one(
-            "select id::text from auth.users where email = $1",
-            &[&email],
-        )
-        .await
-        .expect("user id")
-        .get(0)
-}
-
 async fn institution_id(backend: &TestBackend, city: &str, institution: &str) -> i64 {
     backend
         .admin
@@ -388,10 +376,10 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
     let leader = backend.token(LEADER).await;
     let member = backend.token(MEMBER).await;
     let viewer = backend.token(VIEWER).await;
-    let owner_id = user_id(&backend, OWNER).await;
-    let leader_id = user_id(&backend, LEADER).await;
-    let member_id = user_id(&backend, MEMBER).await;
-    let viewer_id = user_id(&backend, VIEWER).await;
+    let owner_id = backend.user_id(OWNER).await;
+    let leader_id = backend.user_id(LEADER).await;
+    let member_id = backend.user_id(MEMBER).await;
+    let viewer_id = backend.user_id(VIEWER).await;
     let own = Some(owner_id.as_str());
     take_messages(&backend.admin).await; // the demo seed's broadcast
 
@@ -752,7 +740,7 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
         json!({"p_sync_type": "download", "p_status": "success", "p_items_synced": 3}),
     )
     .await;
-    let pending_id = user_id(&backend, PENDING).await;
+    let pending_id = backend.user_id(PENDING).await;
     call(
         &backend,
         &owner,
@@ -771,7 +759,7 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
 async fn a_rolled_back_bump_stores_and_notifies_nothing() {
     let mut backend = TestBackend::start().await;
     let leader = backend.token(LEADER).await;
-    let leader_id = user_id(&backend, LEADER).await;
+    let leader_id = backend.user_id(LEADER).await;
     let politie = institution_id(&backend, "BlackWater", "Politie").await;
     let members = live_employee_ids(&backend, politie).await;
     take_messages(&backend.admin).await;
@@ -865,7 +853,7 @@ async fn a_rolled_back_bump_stores_and_notifies_nothing() {
 #[tokio::test]
 async fn direct_edits_broadcast_once_at_commit_with_their_own_scopes() {
     let mut backend = TestBackend::start().await;
-    let owner_id = user_id(&backend, OWNER).await;
+    let owner_id = backend.user_id(OWNER).await;
     let politie = institution_id(&backend, "BlackWater", "Politie").await;
     let medici = institution_id(&backend, "BlackWater", "Medici").await;
     let members = live_employee_ids(&backend, politie).await;
@@ -1092,7 +1080,7 @@ async fn channel_policies_let_only_granted_accounts_join_and_nobody_broadcast() 
         (VIEWER, true),
         (PENDING, false),
     ] {
-        accounts.push((email, user_id(&backend, email).await, granted));
+        accounts.push((email, backend.user_id(email).await, granted));
     }
     let before = message_count(&backend.admin).await;
 

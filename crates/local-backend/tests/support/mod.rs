@@ -94,6 +94,18 @@ async fn connect(url: &str) -> tokio_postgres::Client {
 }
 
 impl TestBackend {
+    /// The auth id of a demo account.
+    pub async fn user_id(&self, email: &str) -> String {
+        self.admin
+            .query_one(
+                "select id::text from auth.users where email = $1",
+                &[&email],
+            )
+            .await
+            .expect("user id")
+            .get(0)
+    }
+
     pub async fn start() -> TestBackend {
         TestBackend::start_with(TestOptions::default()).await
     }
