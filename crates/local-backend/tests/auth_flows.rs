@@ -10,16 +10,7 @@ use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Digest;
-use support::{DEMO_PASSWORD, TestBackend, TestOptions};
-
-async fn send(
-    request: reqwest::RequestBuilder,
-) -> (StatusCode, reqwest::header::HeaderMap, String) {
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    (status, headers, response.text().await.unwrap())
-}
+use support::{DEMO_PASSWORD, TestBackend, TestOptions, send, simulated_discord_state_and_cookie};
 
 fn parse(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
@@ -491,19 +482,7 @@ async fn discord_sign_in(
         return (status, headers, page);
     }
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
-    let state = page
-        .split("name=\"state\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_else(|| panic!("no state in {page}"))
-        .to_string();
-    let cookie = headers["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let (state, cookie) = simulated_discord_state_and_cookie(&page, &headers);
     send(
         backend
             .http

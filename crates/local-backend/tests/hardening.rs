@@ -7,7 +7,7 @@ mod support;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::TestBackend;
+use support::{TestBackend, send, simulated_discord_state_and_cookie as state_and_cookie};
 
 const OWNER: &str = "owner@punctaj.test";
 const ADMIN: &str = "admin@punctaj.test";
@@ -517,15 +517,6 @@ async fn storage_matches_mime_types_exactly_and_serves_objects_with_nosniff() {
 
 // 5. Simulated Discord sign-in ------------------------------------------------------------------
 
-async fn send(
-    request: reqwest::RequestBuilder,
-) -> (StatusCode, reqwest::header::HeaderMap, String) {
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    (status, headers, response.text().await.unwrap())
-}
-
 /// Sessions and the last sign-in of the Discord demo account: what a sign-in changes.
 async fn discord_sign_ins(backend: &TestBackend) -> String {
     scalar_text(
@@ -537,24 +528,6 @@ async fn discord_sign_ins(backend: &TestBackend) -> String {
         ),
     )
     .await
-}
-
-/// The consent page's one-time state and the cookie it set.
-fn state_and_cookie(page: &str, headers: &reqwest::header::HeaderMap) -> (String, String) {
-    let state = page
-        .split("name=\"state\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_else(|| panic!("no state in {page}"))
-        .to_string();
-    let cookie = headers["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    (state, cookie)
 }
 
 fn click(

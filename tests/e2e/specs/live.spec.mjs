@@ -89,6 +89,16 @@ async function download(page) {
   await overlay(page).waitFor({ state: 'detached', timeout: 30_000 });
 }
 
+/** The owner (A) and a viewer (B), both signed in with push connected. */
+async function ownerAndViewerLive(t) {
+  const { backend, app, cleanup } = await stack(t);
+  const a = await client(app, cleanup, 'owner@punctaj.test');
+  const b = await client(app, cleanup, 'viewer@punctaj.test');
+  await waitLive(a);
+  await waitLive(b);
+  return { backend, a, b };
+}
+
 const marks = (page, name) => page.evaluate((name) => performance.getEntriesByName(name, 'mark').length, name);
 
 test('with checks slowed to 30 s, a change locks B within 1 s through push alone', async (t) => {
@@ -188,11 +198,7 @@ test('a broadcast crafted by a client, or replayed with an old version, locks an
 });
 
 test('presence: both clients and their versions, converging after a force sync', async (t) => {
-  const { backend, app, cleanup } = await stack(t);
-  const a = await client(app, cleanup, 'owner@punctaj.test');
-  const b = await client(app, cleanup, 'viewer@punctaj.test');
-  await waitLive(a);
-  await waitLive(b);
+  const { backend, a, b } = await ownerAndViewerLive(t);
   await byTestId(a, 'nav-settings').click();
   const items = a.locator('[data-testid="presence-item"]');
   await waitFor(async () => (await items.count()) === 2, { what: 'two clients in the presence list' });
@@ -213,11 +219,7 @@ test('presence: both clients and their versions, converging after a force sync',
 });
 
 test('the chime plays on a lock, never for the own change, and not when muted', async (t) => {
-  const { backend, app, cleanup } = await stack(t);
-  const a = await client(app, cleanup, 'owner@punctaj.test');
-  const b = await client(app, cleanup, 'viewer@punctaj.test');
-  await waitLive(a);
-  await waitLive(b);
+  const { backend, a, b } = await ownerAndViewerLive(t);
 
   // A forces a sync from its settings: B locks and chimes; A, whose own change it is, neither.
   await byTestId(a, 'nav-settings').click();

@@ -391,3 +391,34 @@ impl Drop for TestBackend {
         .join();
     }
 }
+
+/// A request's status, headers and body text.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+/// The simulated Discord consent page's one-time state and the cookie it set.
+pub fn simulated_discord_state_and_cookie(
+    page: &str,
+    headers: &reqwest::header::HeaderMap,
+) -> (String, String) {
+    let state = page
+        .split("name=\"state\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no state in {page}"))
+        .to_string();
+    let cookie = headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    (state, cookie)
+}
