@@ -29,7 +29,7 @@ cat <<MSG
     member@punctaj.test    member of BlackWater / Politie: add and subtract points
     viewer@punctaj.test    viewer: reads everything, changes nothing
     pending@punctaj.test   signed up, waiting for access
-  "Login with Discord" signs in the simulated Discord user demo.discord (viewer).
+  "Login with Discord" opens the simulated Discord page: one click signs in demo.discord (viewer).
 
   Open a second browser window signed in as someone else to watch forced sync lock it.
   Ctrl+C stops the web server; \`make down\` stops the backend.
