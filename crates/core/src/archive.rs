@@ -58,6 +58,24 @@ pub fn slug(name: &str) -> String {
     }
 }
 
+/// Whether two city or institution names denote the same one: equal ignoring case, or sharing an
+/// archive folder (the same [`slug`]: `Poliție` and `Politie`, `Saint_Denis` and `Saint Denis`).
+///
+/// The twin of SQL `app.same_name` (`sql/migrations/0003_sync.sql`), which keeps live names
+/// distinct by it; the importer matches legacy folder names to cloud names by it, so an import
+/// never creates a second city or institution that the database would refuse.
+pub fn same_name(a: &str, b: &str) -> bool {
+    sql_lower(a) == sql_lower(b) || slug(a) == slug(b)
+}
+
+/// PostgreSQL's `lower()`: one character to one character, without the context rules of
+/// `str::to_lowercase` (a final `Σ` stays `σ`, `İ` becomes `i` without a combining dot).
+fn sql_lower(text: &str) -> String {
+    text.chars()
+        .map(|character| character.to_lowercase().next().unwrap_or(character))
+        .collect()
+}
+
 /// `{slug(city)}/{slug(institution)}_{YYYY-MM-DD_HH-MM-SS}.json`, the stamp in UTC.
 pub fn archive_object_key(city: &str, institution: &str, at: DateTime<Utc>) -> String {
     format!(
@@ -366,6 +384,27 @@ mod tests {
             ("../etc/passwd", "etc_passwd"),
         ] {
             assert_eq!(slug(name), expected, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn same_name_ignores_case_and_what_the_slug_folds() {
+        for (a, b) in [
+            ("Saint_Denis", "Saint Denis"),
+            ("Politie", "Poliție"),
+            ("BLACKWATER", "blackwater"),
+            ("ȘERIF", "șerif"),
+            ("  Valentine ", "Valentine"),
+        ] {
+            assert!(same_name(a, b), "{a:?} ~ {b:?}");
+            assert!(same_name(b, a), "{b:?} ~ {a:?}");
+        }
+        for (a, b) in [
+            ("Politie", "Medici"),
+            ("Saint Denis", "SaintDenis"),
+            ("a", "b"),
+        ] {
+            assert!(!same_name(a, b), "{a:?} !~ {b:?}");
         }
     }
 

@@ -16,7 +16,7 @@
 //! - [`model`]: the synced rows as PostgREST returns them, and table cells.
 //! - [`canonical`]: the canonical document and `data_hash`.
 //! - [`archive`]: archive object keys and archive documents, legacy ones included.
-//! - [`legacy`]: reading the legacy desktop app's institution files.
+//! - [`legacy`]: importing the legacy desktop app's folder: classifying, reading, planning the RPC payload.
 //! - [`points`]: how points change and which amounts may be typed.
 //! - [`permissions`]: who may do what.
 //! - [`table`]: sorting and searching the employee table.
