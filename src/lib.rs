@@ -2,6 +2,7 @@
 //!
 //! Where things are (dependencies point downwards only):
 //! - [`app`], [`pages`], [`components`]: what the user sees;
+//! - [`import`]: reading the old desktop app's folder and writing it to the cloud;
 //! - [`sync`]: the version checks, live push and presence, the lock, the verified download,
 //!   the local copy; [`alerts`]: the chime and notifications when it locks;
 //! - [`api`]: one typed function per query or RPC, over the Supabase client
@@ -18,6 +19,7 @@ pub mod browser;
 pub mod components;
 pub mod config;
 pub mod i18n;
+pub mod import;
 pub mod mutation;
 pub mod pages;
 pub mod routes;

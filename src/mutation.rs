@@ -46,7 +46,7 @@ impl Mutation {
         spawn_local(async move {
             match change.await {
                 Ok(outcome) => {
-                    adopt_own_change(this.sync, &outcome, None).await;
+                    adopt_own_change(this.sync, &outcome, Vec::new()).await;
                     on_success(&outcome);
                 }
                 Err(error) => this.report(&error),

@@ -42,3 +42,7 @@ pub fn settings() -> String {
 pub fn members() -> String {
     format!("{}/members", base())
 }
+
+pub fn import() -> String {
+    format!("{}/import", base())
+}

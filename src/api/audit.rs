@@ -1,4 +1,4 @@
-use punctaj_supabase::{SendOptions, SupabaseClient, SupabaseError};
+use punctaj_supabase::{IsValue, SendOptions, SupabaseClient, SupabaseError};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -18,6 +18,9 @@ pub struct AuditEntry {
     pub old_value: Option<Value>,
     pub new_value: Option<Value>,
     pub details: Option<String>,
+    /// Imported from the old desktop app's `audit_logs.json`: history, read-only.
+    #[serde(default)]
+    pub legacy: bool,
 }
 
 /// What the audit page filters on; `None` means "all".
@@ -47,7 +50,7 @@ pub async fn audit_page(
     let mut query = client
         .rest()
         .from("audit_log")
-        .select("id,created_at,actor_id,actor_name,action,city_name,institution_name,entity_type,entity_name,old_value,new_value,details")
+        .select("id,created_at,actor_id,actor_name,action,city_name,institution_name,entity_type,entity_name,old_value,new_value,details,legacy")
         .order("created_at", false, None)
         .order("id", false, None)
         .range(from, from + AUDIT_PAGE_SIZE - 1)
@@ -68,4 +71,37 @@ pub async fn audit_page(
     let entries: Vec<AuditEntry> = response.json()?;
     let total = response.count().unwrap_or(entries.len() as u64);
     Ok(AuditPage { entries, total })
+}
+
+/// Rows read per request by [`legacy_audit_ids`].
+const LEGACY_ID_PAGE: u64 = 1000;
+
+/// The legacy ids of the old desktop app's audit entries already imported, so that a preview
+/// can say they are (the import skips them anyway).
+pub async fn legacy_audit_ids(
+    client: &SupabaseClient,
+) -> Result<std::collections::BTreeSet<i64>, SupabaseError> {
+    #[derive(Deserialize)]
+    struct Row {
+        legacy_id: i64,
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    let mut from = 0;
+    loop {
+        let request = client
+            .rest()
+            .from("audit_log")
+            .select("legacy_id")
+            .is("legacy", IsValue::True)
+            .order("legacy_id", true, None)
+            .range(from, from + LEGACY_ID_PAGE - 1)
+            .build();
+        let rows: Vec<Row> = client.execute(request).await?.json()?;
+        let received = rows.len() as u64;
+        ids.extend(rows.into_iter().map(|row| row.legacy_id));
+        if received < LEGACY_ID_PAGE {
+            return Ok(ids);
+        }
+        from += LEGACY_ID_PAGE;
+    }
 }

@@ -49,6 +49,40 @@ pub async fn accounts(
     client.execute_with(request, options).await?.json()
 }
 
+/// A Discord account invited by an import of the old desktop app's `users_permissions.json`:
+/// its roles are granted when it first signs in with Discord.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct DiscordInvite {
+    pub discord_id: String,
+    pub username: Option<String>,
+    pub global_role: Option<String>,
+    #[serde(default)]
+    pub institution_roles: Vec<InvitedInstitutionRole>,
+    pub invited_at: Option<String>,
+    /// Set once the account signed in and got its roles.
+    pub accepted_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct InvitedInstitutionRole {
+    pub institution_id: i64,
+    pub role: String,
+}
+
+/// Every invitation, oldest first (owners and admins may read them).
+pub async fn discord_invites(
+    client: &SupabaseClient,
+    options: SendOptions,
+) -> Result<Vec<DiscordInvite>, SupabaseError> {
+    let request = client
+        .rest()
+        .from("discord_invites")
+        .select("discord_id,username,global_role,institution_roles,invited_at,accepted_at")
+        .order("invited_at", true, None)
+        .build();
+    client.execute_with(request, options).await?.json()
+}
+
 async fn call(client: &SupabaseClient, function: &str, args: Value) -> Result<(), SupabaseError> {
     let request = client.rest().rpc(function, &args)?.build();
     client.execute(request).await.map(|_| ())

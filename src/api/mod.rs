@@ -4,6 +4,7 @@
 mod access;
 mod archives;
 mod audit;
+mod import;
 mod members;
 mod mutations;
 mod snapshot;
@@ -14,10 +15,14 @@ pub use archives::{
     ARCHIVE_BUCKET, download_signed_archive, list_archive_objects, remove_archive,
     sign_archive_downloads, upload_archive,
 };
-pub use audit::{AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, audit_page};
+pub use audit::{
+    AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, audit_page, legacy_audit_ids,
+};
+pub use import::{ImportCounts, ImportOutcome, import_legacy};
 pub use members::{
-    Account, AccountInstitutionRole, accounts, grant_global_role, grant_institution_role,
-    revoke_global_role, revoke_institution_role,
+    Account, AccountInstitutionRole, DiscordInvite, InvitedInstitutionRole, accounts,
+    discord_invites, grant_global_role, grant_institution_role, revoke_global_role,
+    revoke_institution_role,
 };
 pub use mutations::*;
 pub use snapshot::{

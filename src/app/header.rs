@@ -30,6 +30,7 @@ pub fn Header() -> impl IntoView {
         })
     };
     let may_manage_members = move || session.can(Capability::Members, None);
+    let may_import = move || crate::pages::import::may_import(session);
     let who = move || {
         session
             .granted_access()
@@ -54,6 +55,9 @@ pub fn Header() -> impl IntoView {
                 </Show>
                 <Show when=may_manage_members>
                     <A href=routes::members() attr:data-testid="nav-members">{move || i18n.texts().nav_members}</A>
+                </Show>
+                <Show when=may_import>
+                    <A href=routes::import() attr:data-testid="nav-import">{move || i18n.texts().import.nav}</A>
                 </Show>
                 <A href=routes::settings() attr:data-testid="nav-settings">{move || i18n.texts().nav_settings}</A>
             </nav>

@@ -13,6 +13,7 @@ use crate::i18n::use_i18n;
 use crate::pages::archive::ArchivePage;
 use crate::pages::audit::AuditPage;
 use crate::pages::home::HomePage;
+use crate::pages::import::ImportPage;
 use crate::pages::members::MembersPage;
 use crate::pages::settings::SettingsPage;
 use crate::sync::{run_sync, use_sync};
@@ -68,6 +69,7 @@ pub fn SignedInShell() -> impl IntoView {
                     <Route path=path!("/audit") view=AuditPage />
                     <Route path=path!("/settings") view=SettingsPage />
                     <Route path=path!("/members") view=MembersPage />
+                    <Route path=path!("/import") view=ImportPage />
                 </Routes>
             </main>
         </div>

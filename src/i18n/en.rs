@@ -52,6 +52,7 @@ fn action_name(action: &str) -> String {
         "restore_institution" => "institution restored",
         "set_institution_ranks" => "ranks changed",
         "set_institution_columns" => "columns changed",
+        "import_legacy" => "imported from the desktop app",
         "permission_change" => "permissions changed",
         other => return other.replace('_', " "),
     }
@@ -111,6 +112,7 @@ fn role_name(role: &str) -> String {
 }
 
 pub static EN: Texts = Texts {
+    import: &super::import::EN,
     app_name: "Punctaj",
     loading: "Loading…",
     cancel: "Cancel",
@@ -400,12 +402,17 @@ pub static EN: Texts = Texts {
     audit_empty: "No entries.",
     audit_no_permission: "The audit log is visible to leaders and administrators.",
     action_name,
+    audit_legacy_badge: "desktop app",
+    audit_legacy_hint: "History imported from the old desktop app (audit_logs.json): kept as it was, read-only",
     audit_field_name,
 
     members_title: "🔐 Members and permissions",
     members_pending: "Accounts waiting for access",
     members_all: "All accounts",
     members_no_pending: "No account is waiting.",
+    members_invited: "Invited from the desktop app",
+    members_invited_hint: "Their roles come from the old app's users_permissions.json and are granted when they first sign in with Discord.",
+    members_invited_badge: "invited",
     members_account: "Account",
     members_global_role: "Global role",
     members_institution_roles: "Institution roles",

@@ -5,6 +5,7 @@
 
 mod en;
 mod errors;
+pub mod import;
 mod ro;
 
 use crate::browser::LOCAL_STORAGE;
@@ -120,6 +121,8 @@ pub fn use_i18n() -> I18n {
 
 /// The messages of one language.
 pub struct Texts {
+    /// The import page's texts.
+    pub import: &'static import::ImportTexts,
     // Common
     pub app_name: &'static str,
     pub loading: &'static str,
@@ -391,6 +394,9 @@ pub struct Texts {
     pub audit_empty: &'static str,
     pub audit_no_permission: &'static str,
     pub action_name: fn(&str) -> String,
+    /// The badge of an audit entry imported from the old desktop app, and its tooltip.
+    pub audit_legacy_badge: &'static str,
+    pub audit_legacy_hint: &'static str,
     /// A field of an audit entry's old/new value (`rank`, `name`…); custom columns as they are.
     pub audit_field_name: fn(&str) -> String,
 
@@ -399,6 +405,10 @@ pub struct Texts {
     pub members_pending: &'static str,
     pub members_all: &'static str,
     pub members_no_pending: &'static str,
+    /// Discord accounts invited by an import of the old desktop app.
+    pub members_invited: &'static str,
+    pub members_invited_hint: &'static str,
+    pub members_invited_badge: &'static str,
     pub members_account: &'static str,
     pub members_global_role: &'static str,
     pub members_institution_roles: &'static str,

@@ -52,6 +52,7 @@ fn action_name(action: &str) -> String {
         "restore_institution" => "instituție restaurată",
         "set_institution_ranks" => "rankuri modificate",
         "set_institution_columns" => "coloane modificate",
+        "import_legacy" => "import din aplicația desktop",
         "permission_change" => "permisiuni modificate",
         other => return other.replace('_', " "),
     }
@@ -111,6 +112,7 @@ fn role_name(role: &str) -> String {
 }
 
 pub static RO: Texts = Texts {
+    import: &super::import::RO,
     app_name: "Punctaj",
     loading: "Se încarcă…",
     cancel: "Anulează",
@@ -402,12 +404,17 @@ pub static RO: Texts = Texts {
     audit_empty: "Nicio intrare.",
     audit_no_permission: "Jurnalul este vizibil liderilor și administratorilor.",
     action_name,
+    audit_legacy_badge: "aplicația desktop",
+    audit_legacy_hint: "Istoric importat din vechea aplicație desktop (audit_logs.json): păstrat cum era, doar citire",
     audit_field_name,
 
     members_title: "🔐 Membri și permisiuni",
     members_pending: "Conturi care așteaptă acces",
     members_all: "Toate conturile",
     members_no_pending: "Niciun cont nu așteaptă.",
+    members_invited: "Invitați din aplicația desktop",
+    members_invited_hint: "Rolurile lor vin din users_permissions.json al vechii aplicații și se acordă la prima conectare cu Discord.",
+    members_invited_badge: "invitat",
     members_account: "Cont",
     members_global_role: "Rol global",
     members_institution_roles: "Roluri pe instituții",

@@ -53,6 +53,7 @@ pub fn MembersPage() -> impl IntoView {
                                     <AccountList accounts=pending reload testid="members-pending" />
                                     <h2>{t.members_all}</h2>
                                     <AccountList accounts=granted reload testid="members-granted" />
+                                    <InvitedList />
                                 }.into_any()
                             }
                         }
@@ -353,5 +354,71 @@ fn GrantInstitutionRole(user_id: String, role_change: RoleChange) -> impl IntoVi
                 {move || i18n.texts().members_grant}
             </button>
         </div>
+    }
+}
+
+/// Discord accounts invited by an import of the old desktop app, until they first sign in.
+#[component]
+fn InvitedList() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sync = use_sync();
+    let invites = LocalResource::new(move || {
+        let client = session.client();
+        let options = api::scoped();
+        async move { api::discord_invites(&client, options).await }
+    });
+    let institution_label = move |institution_id: i64| {
+        sync.local
+            .with(|local| {
+                let snapshot = &local.as_ref()?.snapshot;
+                let institution = snapshot.institution(institution_id)?;
+                let city = snapshot.city(institution.city_id)?;
+                Some(format!("{} / {}", city.name, institution.name))
+            })
+            .unwrap_or_else(|| format!("#{institution_id}"))
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let t = i18n.texts();
+                match invites.await {
+                    Err(error) => view! { <p class="field-error" role="alert">{error_message(t, &error)}</p> }.into_any(),
+                    Ok(invites) if invites.iter().all(|invite| invite.accepted_at.is_some()) => ().into_any(),
+                    Ok(invites) => view! {
+                        <h2>{t.members_invited}</h2>
+                        <p class="hint">{t.members_invited_hint}</p>
+                        <table class="members-table" data-testid="members-invited">
+                            <thead>
+                                <tr>
+                                    <th>{t.members_account}</th>
+                                    <th>{t.members_global_role}</th>
+                                    <th>{t.members_institution_roles}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {invites.into_iter().filter(|invite| invite.accepted_at.is_none()).map(|invite| {
+                                    let roles = invite.institution_roles.iter()
+                                        .map(|grant| format!("{} ({})", institution_label(grant.institution_id), (t.role_name)(&grant.role)))
+                                        .collect::<Vec<_>>()
+                                        .join(", ");
+                                    view! {
+                                        <tr data-testid="member-invite" data-discord-id=invite.discord_id.clone()>
+                                            <td>
+                                                {invite.username.clone().unwrap_or_default()}
+                                                " " <span class="badge">{t.members_invited_badge}</span>
+                                                <div class="hint">{format!("Discord {}", invite.discord_id)}</div>
+                                            </td>
+                                            <td>{invite.global_role.as_deref().map(t.role_name).unwrap_or_default()}</td>
+                                            <td>{roles}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

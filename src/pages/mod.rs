@@ -4,6 +4,7 @@ pub mod archive;
 pub mod audit;
 pub mod config_problem;
 pub mod home;
+pub mod import;
 pub mod login;
 pub mod members;
 pub mod pending;

@@ -129,7 +129,7 @@ fn ForceSync(log_version: RwSignal<u32>) -> impl IntoView {
             match api::force_sync(&client).await {
                 Ok(outcome) => {
                     // The forcing client adopts its own bump: it does not lock itself.
-                    adopt_own_change(sync, &outcome, None).await;
+                    adopt_own_change(sync, &outcome, Vec::new()).await;
                     toasts.success(t.force_sync_done);
                     let _ = log_version.try_update(|v| *v += 1);
                 }

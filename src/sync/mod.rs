@@ -21,7 +21,7 @@ pub use engine::{
     CheckError, CheckState, DownloadState, Indicator, PushHealth, PushState, SyncEngine,
 };
 pub use local_copy::{ArchiveProblem, ArchiveSummary, LocalCopy, archive_text};
-pub use own_change::adopt_own_change;
+pub use own_change::{OwnArchive, adopt_own_change};
 pub use reset::{ResetError, ResetStage, reset_institution};
 
 use std::sync::Arc;

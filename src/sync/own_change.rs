@@ -17,7 +17,8 @@ use crate::browser;
 use super::engine::SyncEngine;
 use super::local_copy::{self, ArchiveSummary, LocalCopy};
 
-/// An archive this client has just stored (a reset), to show without downloading it back.
+/// An archive this client has just stored (a reset, an import), to show without downloading it
+/// back.
 pub struct OwnArchive {
     pub key: String,
     pub text: String,
@@ -28,7 +29,7 @@ pub struct OwnArchive {
 pub async fn adopt_own_change(
     engine: SyncEngine,
     outcome: &MutationOutcome,
-    new_archive: Option<OwnArchive>,
+    new_archives: Vec<OwnArchive>,
 ) -> bool {
     let Some(local) = engine.local.get_untracked() else {
         return false;
@@ -43,7 +44,7 @@ pub async fn adopt_own_change(
         Ok((snapshot, _)) if data_hash(&snapshot) == stamp.data_hash.to_ascii_lowercase() => {
             let mut archives = local.archives.clone();
             let mut texts = Vec::new();
-            if let Some(archive) = new_archive {
+            for archive in new_archives {
                 let object = RemoteObject {
                     name: archive.key.clone(),
                     etag: None,

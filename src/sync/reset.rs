@@ -85,10 +85,10 @@ pub async fn reset_institution(
             adopt_own_change(
                 engine,
                 &outcome,
-                Some(OwnArchive {
+                vec![OwnArchive {
                     key: key.clone(),
                     text,
-                }),
+                }],
             )
             .await;
             Ok(key)

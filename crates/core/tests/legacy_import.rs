@@ -12,6 +12,7 @@ use flate2::write::DeflateEncoder;
 use punctaj_core::archive::same_name;
 use punctaj_core::legacy::archive_file::{ArchiveProblem, read_archive};
 use punctaj_core::legacy::path::{ArchivePath, MAX_JSON_SIZE, PathProblem};
+use punctaj_core::legacy::plan::KnownInvite;
 use punctaj_core::legacy::preview::{ArchiveStatus, EmployeeChange, Status};
 use punctaj_core::legacy::zip::{self, Method, ZipEntry, ZipProblem};
 use punctaj_core::legacy::{
@@ -158,7 +159,8 @@ fn skipped_why(plan: &ImportPlan, path: &str) -> Option<SkipReason> {
 
 /// What `public.import_legacy` does with a payload, on a snapshot: enough to plan again against
 /// the result.
-fn apply(cloud: &mut Snapshot, payload: &ImportPayload) {
+/// Applies `payload` as the RPC would; returns the ids of its institutions, in payload order.
+fn apply(cloud: &mut Snapshot, payload: &ImportPayload) -> Vec<i64> {
     let mut city_ids = Vec::new();
     for city in &payload.cities {
         let id = city.id.unwrap_or_else(|| {
@@ -240,6 +242,25 @@ fn apply(cloud: &mut Snapshot, payload: &ImportPayload) {
                 });
             }
         }
+    }
+    institution_ids
+}
+
+/// The invitations the cloud holds after `payload` (its institutions' ids as `apply` gave them).
+fn remember_invites(known: &mut KnownObjects, payload: &ImportPayload, institution_ids: &[i64]) {
+    for invite in &payload.invites {
+        known.invites.insert(
+            invite.discord_id.clone(),
+            KnownInvite {
+                accepted: false,
+                global_role: invite.global_role,
+                institutions: invite
+                    .institutions
+                    .iter()
+                    .map(|grant| (institution_ids[grant.institution], grant.role))
+                    .collect(),
+            },
+        );
     }
 }
 
@@ -569,14 +590,28 @@ fn importing_the_same_folder_again_changes_nothing() {
     let zone = bucharest();
     let folder = folder_of(&community());
     let mut chosen = choices(&zone, Some("balcaniwest"));
-    chosen.accepted_invites.insert(PARJANU.to_owned());
     let mut cloud = Snapshot::default();
     let mut known = KnownObjects::default();
+    // Every account offered is accepted, those with roles in the imported institutions too.
+    chosen.accepted_invites = plan(&folder, &chosen, &cloud, &known)
+        .invites
+        .into_iter()
+        .map(|offer| offer.discord_id)
+        .collect();
     let first = plan(&folder, &chosen, &cloud, &known);
     assert!(!first.payload.is_empty());
-    apply(&mut cloud, &first.payload);
+    assert!(
+        first
+            .payload
+            .invites
+            .iter()
+            .any(|invite| !invite.institutions.is_empty()),
+        "{:#?}",
+        first.payload.invites
+    );
+    let institution_ids = apply(&mut cloud, &first.payload);
     remember(&mut known, &first, &folder);
-    chosen.accepted_invites.clear(); // saved by the first import
+    remember_invites(&mut known, &first.payload, &institution_ids);
 
     let second = plan(&folder, &chosen, &cloud, &known);
     assert!(second.payload.is_empty(), "{:#?}", second.payload);

@@ -16,7 +16,7 @@ use crate::sync::use_sync;
 
 use change::describe_change;
 
-const ACTIONS: [&str; 18] = [
+const ACTIONS: [&str; 19] = [
     "change_points",
     "reset_punctaj",
     "add_employee",
@@ -35,6 +35,7 @@ const ACTIONS: [&str; 18] = [
     "set_institution_columns",
     "permission_change",
     "force_sync",
+    "import_legacy",
 ];
 
 #[component]
@@ -261,6 +262,7 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(" / ");
     let action = entry.action.clone();
+    let legacy = entry.legacy;
     let change = move || {
         describe_change(
             i18n.texts(),
@@ -270,10 +272,17 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
         )
     };
     view! {
-        <tr data-testid="audit-row" data-action=entry.action.clone()>
+        <tr data-testid="audit-row" data-action=entry.action.clone() data-legacy=legacy.then_some("true")>
             <td>{when}</td>
             <td>{entry.actor_name.clone().unwrap_or_default()}</td>
-            <td>{move || (i18n.texts().action_name)(&action)}</td>
+            <td>
+                {move || (i18n.texts().action_name)(&action)}
+                <Show when=move || legacy>
+                    " " <span class="badge" data-testid="audit-legacy" title=move || i18n.texts().audit_legacy_hint>
+                        {move || i18n.texts().audit_legacy_badge}
+                    </span>
+                </Show>
+            </td>
             <td>{place}</td>
             <td>{entry.entity_name.clone().unwrap_or_default()}</td>
             <td>{change}</td>

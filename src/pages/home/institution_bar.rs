@@ -111,7 +111,7 @@ async fn save_structure(
     let mut last = None;
     if ranks_changed {
         let outcome = api::set_institution_ranks(&client, current.id, &draft.ranks).await?;
-        adopt_own_change(engine, &outcome, None).await;
+        adopt_own_change(engine, &outcome, Vec::new()).await;
         last = Some(outcome);
     }
     match last {

@@ -16,6 +16,9 @@
 //   7. requests and bytes per idle client per hour: push + 1 s checks, push + 30 s, polling only
 //   8. fan-out (fanout.mjs): 200 Node WebSocket clients joined to realtime:punctaj:sync, one change,
 //      time until each received the broadcast, and the backend's CPU time
+//   9. import from the desktop app (import.mjs): a generated legacy folder (20 cities × 5
+//      institutions × 60 members, 500 archives), preview and import times in Chromium on a fresh
+//      database each run, against the preview of the same folder once the cloud has it
 //
 // Needs: the database template (scripts/local-backend.sh template), the backend binary
 // (PUNCTAJ_BACKEND_BIN), the app built into target/e2e-dist. scripts/bench.sh does all that.
@@ -36,6 +39,7 @@ import { fanoutBench } from './fanout.mjs';
 import { startLatencyProxy } from './latency-proxy.mjs';
 import { RpcWorker } from './rpc-worker.mjs';
 import { liveFindings, printFanout, printLive } from './live-report.mjs';
+import { importBench, importFindings, printImport } from './import.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const COLD_RUNS = env('PUNCTAJ_BENCH_COLD_RUNS', 3);
@@ -50,7 +54,9 @@ const LIVE_IDLE_MS = env('PUNCTAJ_BENCH_LIVE_IDLE_MS', 90_000);
 const PROXY_DELAY_MS = env('PUNCTAJ_BENCH_PROXY_DELAY_MS', 40);
 const FANOUT_CLIENTS = env('PUNCTAJ_BENCH_FANOUT_CLIENTS', 200);
 const FANOUT_CHANGES = env('PUNCTAJ_BENCH_FANOUT_CHANGES', 5);
-const WATCHDOG_MS = env('PUNCTAJ_BENCH_WATCHDOG_MS', 20 * 60_000);
+const IMPORT_RUNS = env('PUNCTAJ_BENCH_IMPORT_RUNS', 3);
+// The import runs (9.) add a few minutes to the 20 the rest may take.
+const WATCHDOG_MS = env('PUNCTAJ_BENCH_WATCHDOG_MS', 30 * 60_000);
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 const LOCK_TIMEOUT_MS = 10_000;
 const VIEWER = 'viewer@punctaj.test';
@@ -113,7 +119,7 @@ function benchInitScript() {
 const results = {
   startedAt: new Date(benchStarted).toISOString(),
   machine: {},
-  config: { COLD_RUNS, WARM_RUNS, NAIVE_RUNS, LOCK_ROUNDS, LOOP_GETS, LIVE_ROUNDS, LIVE_IDLE_MS, PROXY_DELAY_MS, FANOUT_CLIENTS, FANOUT_CHANGES },
+  config: { COLD_RUNS, WARM_RUNS, NAIVE_RUNS, LOCK_ROUNDS, LOOP_GETS, LIVE_ROUNDS, LIVE_IDLE_MS, PROXY_DELAY_MS, FANOUT_CLIENTS, FANOUT_CHANGES, IMPORT_RUNS },
   dataset: {},
   checkBytes: null,
   checkLatency: null,
@@ -122,6 +128,7 @@ const results = {
   dist: null,
   live: {},
   fanout: null,
+  import: {},
   findings: [],
   errors: {},
 };
@@ -628,6 +635,13 @@ async function runAll(cleanup) {
       say,
     });
   });
+
+  // ---------------------------------------------------------------- 9. import from the desktop app
+  // Its own backends on fresh copies of the demo database (the LARGE dataset above is not used).
+  await phase('import', async () => {
+    await importBench({ browser, runs: IMPORT_RUNS, into: results.import, say });
+    if (results.import.errors.length) results.findings.push(`import: ${results.import.errors.length} of ${IMPORT_RUNS} runs failed (${results.import.errors[0]})`);
+  });
 }
 
 /** One measurement: its failure is recorded and reported, and the others go on. */
@@ -882,6 +896,7 @@ function report() {
 
   printLive(results.live, notMeasured('live'));
   printFanout(results.fanout, notMeasured('fanout'));
+  printImport(results.import, notMeasured('import'));
 
   console.log(heading('Checks and findings'));
   results.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
@@ -919,6 +934,7 @@ function autoFindings() {
     if (late.length) results.findings.push(`${late.length} of ${results.lock.rounds.length} locks came later than 1.5 s after the commit (p95 ${ms(p95, 0)}): ${late.map((r) => Math.round(r.lockLatencyMs)).join(', ')} ms`);
   }
   results.findings.push(...liveFindings(results.live, results.fanout));
+  results.findings.push(...importFindings(results.import));
   if (results.idleWindow?.preflights) results.findings.push(`${results.idleWindow.preflights} CORS preflights while B was idle for ${results.idleWindow.seconds} s`);
   const coldPre = med(dl.cold, (x) => x.net?.preflights ?? 0);
   const coldReq = med(dl.cold, (x) => x.net?.requests ?? 0);

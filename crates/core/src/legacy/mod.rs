@@ -33,6 +33,6 @@ pub use folder::{LegacyFolder, SourceInfo};
 pub use institution::{InstitutionRead, LadderOrigin, LegacyError, LegacyInstitution, LegacyRow};
 pub use path::{FileClass, SkipReason, SourceId, classify};
 pub use payload::ImportPayload;
-pub use plan::{ImportPlan, KnownObjects, PlanChoices, plan};
+pub use plan::{ImportPlan, KnownInvite, KnownObjects, PlanChoices, plan};
 pub use problem::{Problem, Reason, Skipped};
 pub use time_zone::{FixedZone, LocalTimeZone};

@@ -84,7 +84,31 @@ impl<'a> Planner<'a> {
             });
         }
         let has_role = account.global_role.is_some() || grants.iter().any(|grant| grant.known);
-        if accepted && has_role {
+        // Checked before any institution is referenced: a reference alone would make the
+        // payload non-empty.
+        let already_invited = self
+            .known
+            .invites
+            .get(&account.discord_id)
+            .is_some_and(|known| {
+                known.accepted
+                    || (known.global_role == account.global_role && {
+                        let mut wanted = BTreeSet::new();
+                        found_grants.iter().all(|(_, institution, grant)| {
+                            // An institution this import also plans for is still the cloud's.
+                            let cloud = match *institution {
+                                Found::Cloud(cloud) => Some(cloud),
+                                Found::Target(index) => self.targets.institutions[index].cloud,
+                                Found::Missing => None,
+                            };
+                            cloud.is_some_and(|cloud| {
+                                wanted.insert((cloud.id, grants[*grant].role));
+                                true
+                            })
+                        }) && wanted == known.institutions
+                    })
+            });
+        if accepted && has_role && !already_invited {
             let mut roles = Vec::new();
             for (city, institution, grant) in found_grants {
                 let target = self.targets.reference(city, institution).expect("found");

@@ -36,7 +36,7 @@ use super::targets::Targets;
 use super::time_zone::{LocalTimeZone, to_instant};
 use crate::archive::same_name;
 use crate::model::Snapshot;
-use crate::permissions::InstitutionRole;
+use crate::permissions::{GlobalRole, InstitutionRole};
 use crate::time::RecordedTime;
 
 /// What the user chose on the import page.
@@ -60,6 +60,18 @@ pub struct KnownObjects {
     pub archives: BTreeMap<String, String>,
     /// Legacy ids of audit entries already imported (empty when unknown: the RPC skips them).
     pub legacy_audit_ids: BTreeSet<i64>,
+    /// The invitations the cloud holds, by Discord id.
+    pub invites: BTreeMap<String, KnownInvite>,
+}
+
+/// An invitation the cloud already holds: importing the same accounts again sends nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KnownInvite {
+    /// Taken up: the account exists and the import leaves it alone.
+    pub accepted: bool,
+    pub global_role: Option<GlobalRole>,
+    /// (institution id, role).
+    pub institutions: BTreeSet<(i64, InstitutionRole)>,
 }
 
 /// The preview and the payload of one import.
