@@ -398,6 +398,19 @@ test('the owner imports the old folder in one change, another browser locks once
   await waitFor(() => shows([...pre, ...afterReset]), { what: 'the AFTER_RESET snapshots beside the others' });
   await byTestId(page, 'archive-show-after-reset').uncheck();
 
+  // Members: the accepted accounts wait as invited (their roles come with their first Discord
+  // sign-in); the unticked one is not there.
+  await byTestId(page, 'nav-members').click();
+  const invitedShown = async () =>
+    (await byTestId(page, 'member-invite').evaluateAll((nodes) => nodes.map((n) => n.dataset.discordId))).sort();
+  const invitedWanted = expected.invites.map((i) => i.discordId).filter((id) => id !== leftOut).sort();
+  await waitFor(async () => JSON.stringify(await invitedShown()) === JSON.stringify(invitedWanted), { what: 'the invited accounts in Members' });
+
+  // The audit viewer: the old app's history, marked as such, beside the import's own entry.
+  await byTestId(page, 'nav-audit').click();
+  await waitFor(async () => (await page.locator('[data-testid="audit-row"][data-legacy="true"]').count()) > 0, { what: 'legacy history in the audit viewer' });
+  await waitFor(async () => (await page.locator('[data-testid="audit-row"][data-action="import_legacy"]').count()) === 1, { what: 'one audit entry for the import' });
+
   // The same folder again: nothing new, nothing changed, nothing to confirm, no bump.
   await openImport(page);
   page.sent.length = 0;
