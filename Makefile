@@ -40,10 +40,13 @@ fmt:
 setup:
 	@scripts/setup-toolchain.sh
 
-# The production bundle in dist/ (PUBLIC_URL=/sub/path/ to host it under a sub-path).
+# The production bundle in dist/ (PUBLIC_URL=/sub/path/ to host it under a sub-path), with
+# precompressed .br (brotli 11) and .gz (gzip -9) copies beside its text files for hosts that
+# serve them (README, "Deploying").
 dist:
 	@scripts/setup-toolchain.sh build
 	trunk build --release --public-url $(or $(PUBLIC_URL),/)
+	@node scripts/precompress.mjs dist
 
 clean:
 	@scripts/local-backend.sh down || true

@@ -2,8 +2,10 @@
 # `make bench`: the benchmarks of the synchronisation, printed, and saved in
 # target/bench-results.json. Like `make test`, it needs nothing running beforehand: it installs
 # what is missing, starts the throwaway PostgreSQL cluster (127.0.0.1 only), builds the local
-# backend in release mode and the app into target/e2e-dist, then runs tests/e2e/bench/run.mjs,
-# which gives itself a fresh database cloned from the template, its own backend and Chromium.
+# backend in release mode and the app into target/e2e-dist, and once "today's build" for the
+# first-load comparison (scripts/bench-baseline.sh: commit 744db61 into target/bench-baseline/,
+# several minutes the first time, reused after), then runs tests/e2e/bench/run.mjs, which gives
+# itself a fresh database cloned from the template, its own backend and Chromium.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -31,6 +33,11 @@ cargo build --quiet --release -p punctaj-local-backend
 
 step "the app, release build (served under /punctaj/)"
 trunk build --release --public-url /punctaj/ --dist target/e2e-dist
+
+step "today's build for the first-load benchmark (built once: several minutes the first time)"
+if [ "${PUNCTAJ_BENCH_BASELINE:-744db61}" != none ]; then
+  scripts/bench-baseline.sh "${PUNCTAJ_BENCH_BASELINE:-744db61}"
+fi
 
 step "benchmarks"
 PUNCTAJ_BACKEND_BIN="$ROOT/target/release/punctaj-local-backend" node tests/e2e/bench/run.mjs

@@ -2,9 +2,12 @@
 // A static file server for the built app, as a CDN would serve it: files under a base path, and
 // index.html for any other path below it (the app routes in the browser). Binds 127.0.0.1 only.
 //
-//   node scripts/serve-dist.mjs --dir dist --port 8080 [--base /punctaj/] [--config config.json]
+//   node scripts/serve-dist.mjs --dir dist --port 8080 [--base /punctaj/] [--config config.json] [--precompressed]
 //
 // --config serves that file as <base>config.json (tests point each app at their own backend).
+// --precompressed serves <file>.br or <file>.gz (scripts/precompress.mjs, `make dist`) with its
+// Content-Encoding when the request accepts it (brotli first), as nginx gzip_static/brotli_static
+// or Caddy's `precompressed` do; a copy older than its original is ignored.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -21,7 +24,30 @@ const TYPES = {
   '.ico': 'image/x-icon',
 };
 
-export function startServer({ dir, port = 0, base = '/', configFile = null, configJson = null }) {
+/** The encodings a request accepts (Accept-Encoding, q=0 excluded). */
+function accepted(header) {
+  const out = new Set();
+  for (const part of String(header ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (name && !(q && Number(q.slice(2)) === 0)) out.add(name);
+  }
+  return out;
+}
+
+/** The precompressed copy of `file` to send for `req`, if any: { path, size, encoding }. */
+async function precompressedVariant(req, file, info) {
+  const accepts = accepted(req.headers['accept-encoding']);
+  for (const [encoding, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+    if (!accepts.has(encoding) && !accepts.has('*')) continue;
+    const copy = await stat(file + suffix).catch(() => null);
+    // (1 ms of slack: a copy gets its original's time only to the microsecond)
+    if (copy?.isFile() && copy.mtimeMs + 1 >= info.mtimeMs) return { path: file + suffix, size: copy.size, encoding };
+  }
+  return null;
+}
+
+export function startServer({ dir, port = 0, base = '/', configFile = null, configJson = null, precompressed = false }) {
   const root = resolve(dir);
   const prefix = base.endsWith('/') ? base : `${base}/`;
 
@@ -57,8 +83,18 @@ export function startServer({ dir, port = 0, base = '/', configFile = null, conf
       }
       const type = TYPES[extname(file)] ?? 'application/octet-stream';
       const cache = file.endsWith('index.html') ? 'no-cache' : 'public, max-age=3600';
-      res.writeHead(200, { 'content-type': type, 'content-length': info.size, 'cache-control': cache });
-      res.end(req.method === 'HEAD' ? undefined : await readFile(file));
+      const headers = { 'content-type': type, 'content-length': info.size, 'cache-control': cache };
+      let body = file;
+      if (precompressed) {
+        const variant = await precompressedVariant(req, file, info);
+        headers.vary = 'Accept-Encoding';
+        if (variant) {
+          Object.assign(headers, { 'content-encoding': variant.encoding, 'content-length': variant.size });
+          body = variant.path;
+        }
+      }
+      res.writeHead(200, headers);
+      res.end(req.method === 'HEAD' ? undefined : await readFile(body));
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
     }
@@ -74,7 +110,8 @@ const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const args = Object.fromEntries(
     process.argv.slice(2).reduce((pairs, arg, i, all) => {
-      if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+      // --name value, or a flag alone (--precompressed)
+      if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1] === undefined || all[i + 1].startsWith('--') ? true : all[i + 1]]);
       return pairs;
     }, []),
   );
@@ -83,7 +120,8 @@ if (isMain) {
     port: Number(args.port ?? 8080),
     base: args.base ?? '/',
     configFile: args.config ?? null,
+    precompressed: Boolean(args.precompressed),
   });
   const { port } = server.address();
-  console.log(`serving ${args.dir ?? 'dist'} at http://127.0.0.1:${port}${args.base ?? '/'}`);
+  console.log(`serving ${args.dir ?? 'dist'} at http://127.0.0.1:${port}${args.base ?? '/'}${args.precompressed ? ' (precompressed .br/.gz when accepted)' : ''}`);
 }

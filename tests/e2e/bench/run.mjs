@@ -9,7 +9,8 @@
 //   4. full download time on a LARGE dataset (20 cities × 5 institutions × 60 employees, 500
 //      archives): COLD (fresh browser context), WARM (archives cached), and a NAIVE SEQUENTIAL
 //      download in plain JS for comparison
-//   5. the size of the built app (target/e2e-dist), raw and gzip -9
+//   5. the size of the production build (target/e2e-dist, a release build like `make dist`): raw,
+//      gzip -9 and brotli 11 per file and type, wasm + JS + CSS against the goal (≤ 250 KB gzip)
 //   6. live sync (live.mjs): lock latency with push alone (checks every 30 s) beside polling only
 //      (realtime: false) and push + 1 s checks, on the backend directly and through a TCP proxy
 //      adding 40 ms each way (latency-proxy.mjs)
@@ -19,6 +20,10 @@
 //   9. import from the desktop app (import.mjs): a generated legacy folder (20 cities × 5
 //      institutions × 60 members, 500 archives), preview and import times in Chromium on a fresh
 //      database each run, against the preview of the same folder once the cloud has it
+//  10. first load (first-load.mjs): empty cache, slow 4G (CDP throttling) and unthrottled, from
+//      navigation to the sign-in form interactive and from the sign-in click to the first
+//      institution's table, the current build beside today's (744db61, target/bench-baseline/),
+//      both served with their precompressed .br/.gz
 //
 // Needs: the database template (scripts/local-backend.sh template), the backend binary
 // (PUNCTAJ_BACKEND_BIN), the app built into target/e2e-dist. scripts/bench.sh does all that.
@@ -29,7 +34,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Backend, Cleanup, DIST, PASSWORD, ROOT, byTestId, launchBrowser, serveApp } from '../lib/harness.mjs';
 import { datasetCountsSql, largeDatasetSql, ARCHIVES_PER_INSTITUTION, CITIES, EMPLOYEES_PER_INSTITUTION, INSTITUTIONS } from './dataset.mjs';
-import { distSizes } from './dist.mjs';
+import { distSizes, distGoalLine, printDist } from './dist.mjs';
 import { naiveDownload } from './naive.mjs';
 import { NetMeter } from './netmeter.mjs';
 import { bytes, heading, int, median, ms, percentile, ratio, sec, summary, table } from './stats.mjs';
@@ -40,6 +45,7 @@ import { startLatencyProxy } from './latency-proxy.mjs';
 import { RpcWorker } from './rpc-worker.mjs';
 import { liveFindings, printFanout, printLive } from './live-report.mjs';
 import { importBench, importFindings, printImport } from './import.mjs';
+import { firstLoadBench, firstLoadFindings, printFirstLoad } from './first-load.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const COLD_RUNS = env('PUNCTAJ_BENCH_COLD_RUNS', 3);
@@ -55,8 +61,10 @@ const PROXY_DELAY_MS = env('PUNCTAJ_BENCH_PROXY_DELAY_MS', 40);
 const FANOUT_CLIENTS = env('PUNCTAJ_BENCH_FANOUT_CLIENTS', 200);
 const FANOUT_CHANGES = env('PUNCTAJ_BENCH_FANOUT_CHANGES', 5);
 const IMPORT_RUNS = env('PUNCTAJ_BENCH_IMPORT_RUNS', 3);
-// The import runs (9.) add a few minutes to the 20 the rest may take.
-const WATCHDOG_MS = env('PUNCTAJ_BENCH_WATCHDOG_MS', 30 * 60_000);
+const FIRST_LOAD_RUNS = env('PUNCTAJ_BENCH_FIRST_LOAD_RUNS', 5);
+// The import runs (9.) add a few minutes to the 20 the rest may take, the first loads (10.) a few
+// more (scripts/bench.sh builds the baseline beforehand; built here, it would take longer).
+const WATCHDOG_MS = env('PUNCTAJ_BENCH_WATCHDOG_MS', 40 * 60_000);
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 const LOCK_TIMEOUT_MS = 10_000;
 const VIEWER = 'viewer@punctaj.test';
@@ -119,7 +127,7 @@ function benchInitScript() {
 const results = {
   startedAt: new Date(benchStarted).toISOString(),
   machine: {},
-  config: { COLD_RUNS, WARM_RUNS, NAIVE_RUNS, LOCK_ROUNDS, LOOP_GETS, LIVE_ROUNDS, LIVE_IDLE_MS, PROXY_DELAY_MS, FANOUT_CLIENTS, FANOUT_CHANGES, IMPORT_RUNS },
+  config: { COLD_RUNS, WARM_RUNS, NAIVE_RUNS, LOCK_ROUNDS, LOOP_GETS, LIVE_ROUNDS, LIVE_IDLE_MS, PROXY_DELAY_MS, FANOUT_CLIENTS, FANOUT_CHANGES, IMPORT_RUNS, FIRST_LOAD_RUNS },
   dataset: {},
   checkBytes: null,
   checkLatency: null,
@@ -129,6 +137,7 @@ const results = {
   live: {},
   fanout: null,
   import: {},
+  firstLoad: {},
   findings: [],
   errors: {},
 };
@@ -642,6 +651,12 @@ async function runAll(cleanup) {
     await importBench({ browser, runs: IMPORT_RUNS, into: results.import, say });
     if (results.import.errors.length) results.findings.push(`import: ${results.import.errors.length} of ${IMPORT_RUNS} runs failed (${results.import.errors[0]})`);
   });
+
+  // ---------------------------------------------------------------- 10. first load
+  // Its own backend on a fresh copy of the demo database, its own servers and browser contexts.
+  await phase('firstLoad', async () => {
+    await firstLoadBench({ browser, runs: FIRST_LOAD_RUNS, into: results.firstLoad, say, outerCleanup: cleanup });
+  });
 }
 
 /** One measurement: its failure is recorded and reported, and the others go on. */
@@ -882,21 +897,12 @@ function report() {
     ),
   );
 
-  console.log(heading('5. Size of the built app (target/e2e-dist)'));
-  if (results.dist) {
-    const t = results.dist;
-    console.log(
-      table(
-        ['type', 'files', 'raw', 'gzip -9'],
-        [...Object.entries(t.byType).filter(([, v]) => v.files).map(([k, v]) => [k, v.files, bytes(v.raw), bytes(v.gzip)]), ['total', t.total.files, bytes(t.total.raw), bytes(t.total.gzip)]],
-      ),
-    );
-    console.log(`largest: ${t.files.slice(0, 4).map((f) => `${f.path} ${f.raw} B (gzip ${f.gzip} B)`).join('; ')}`);
-  } else console.log(notMeasured('dist'));
+  printDist(results.dist, notMeasured('dist'), '5. Size of the production build (target/e2e-dist: trunk build --release, as make dist)');
 
   printLive(results.live, notMeasured('live'));
   printFanout(results.fanout, notMeasured('fanout'));
   printImport(results.import, notMeasured('import'));
+  printFirstLoad(results.firstLoad, notMeasured('firstLoad'));
 
   console.log(heading('Checks and findings'));
   results.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
@@ -935,6 +941,8 @@ function autoFindings() {
   }
   results.findings.push(...liveFindings(results.live, results.fanout));
   results.findings.push(...importFindings(results.import));
+  results.findings.push(...firstLoadFindings(results.firstLoad));
+  if (results.dist && !results.dist.goal.met) results.findings.push(distGoalLine(results.dist));
   if (results.idleWindow?.preflights) results.findings.push(`${results.idleWindow.preflights} CORS preflights while B was idle for ${results.idleWindow.seconds} s`);
   const coldPre = med(dl.cold, (x) => x.net?.preflights ?? 0);
   const coldReq = med(dl.cold, (x) => x.net?.requests ?? 0);
