@@ -18,7 +18,7 @@ mod support;
 
 use chrono::{TimeZone, Utc};
 use punctaj_core::archive::{archive_object_key, same_name};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::TestBackend;
 
@@ -159,31 +159,15 @@ async fn first_employee(backend: &TestBackend, institution: i64) -> String {
         .get(0)
 }
 
-/// Uploads as supabase-js does (`upload(path, blob, {upsert: false})`).
+/// Uploads a small archive document under `key`.
 async fn upload(backend: &TestBackend, token: &str, key: &str) {
-    let response = backend
-        .request(
-            Method::POST,
-            &format!("/storage/v1/object/arhiva/{key}"),
-            Some(token),
-        )
-        .header("content-type", "application/json")
-        .header("x-upsert", "false")
-        .body(
-            serde_json::to_vec(&json!({
-                "archived_at": "2026-02-18 18:13:47", "institution": "Poliție", "city": HOSTILE,
-                "reset_by": "parjanu", "discord_id": "703316932232872016",
-                "columns": ["DISCORD", "NUME IC", "RANK", "ROLE", "PUNCTAJ", "ULTIMA_MOD"],
-                "rows": [], "employee_count": 2
-            }))
-            .expect("json"),
-        )
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    assert_eq!(status, StatusCode::OK, "upload of {key}: {body}");
+    let document = json!({
+        "archived_at": "2026-02-18 18:13:47", "institution": "Poliție", "city": HOSTILE,
+        "reset_by": "parjanu", "discord_id": "703316932232872016",
+        "columns": ["DISCORD", "NUME IC", "RANK", "ROLE", "PUNCTAJ", "ULTIMA_MOD"],
+        "rows": [], "employee_count": 2
+    });
+    backend.upload_archive(token, key, &document).await;
 }
 
 fn after_reset_key(key: &str) -> String {

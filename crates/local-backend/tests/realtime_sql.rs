@@ -20,7 +20,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use futures_util::{StreamExt, stream};
 use punctaj_core::archive::archive_object_key;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::TestBackend;
 use tokio::sync::mpsc;
@@ -269,31 +269,15 @@ async fn call(backend: &TestBackend, token: &str, function: &str, args: Value) -
     body
 }
 
-/// Uploads as supabase-js does (`upload(path, blob, {upsert: false})`).
+/// Uploads a small archive document under `key`.
 async fn upload(backend: &TestBackend, token: &str, key: &str) {
-    let response = backend
-        .request(
-            Method::POST,
-            &format!("/storage/v1/object/arhiva/{key}"),
-            Some(token),
-        )
-        .header("content-type", "application/json")
-        .header("x-upsert", "false")
-        .body(
-            serde_json::to_vec(&json!({
-                "archived_at": "2026-05-02 10:00:00", "institution": "Politie",
-                "city": "BlackWater", "reset_by": "Demo Leader", "discord_id": null,
-                "columns": ["RANK", "ROLE", "PUNCTAJ", "ULTIMA_MOD"], "rows": [],
-                "employee_count": 0
-            }))
-            .expect("json"),
-        )
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    assert_eq!(status, StatusCode::OK, "upload of {key}: {body}");
+    let document = json!({
+        "archived_at": "2026-05-02 10:00:00", "institution": "Politie",
+        "city": "BlackWater", "reset_by": "Demo Leader", "discord_id": null,
+        "columns": ["RANK", "ROLE", "PUNCTAJ", "ULTIMA_MOD"], "rows": [],
+        "employee_count": 0
+    });
+    backend.upload_archive(token, key, &document).await;
 }
 
 /// A connection of our own that hands over its notices and notifications.

@@ -247,6 +247,26 @@ impl TestBackend {
             )
     }
 
+    /// Stores `document` in the bucket `arhiva` under `key` as supabase-js uploads an archive
+    /// (`upload(path, blob, {upsert: false})`); the upload must succeed.
+    pub async fn upload_archive(&self, token: &str, key: &str, document: &Value) {
+        let response = self
+            .request(
+                Method::POST,
+                &format!("/storage/v1/object/arhiva/{key}"),
+                Some(token),
+            )
+            .header("content-type", "application/json")
+            .header("x-upsert", "false")
+            .body(serde_json::to_vec(document).expect("json"))
+            .send()
+            .await
+            .expect("upload");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::OK, "upload of {key}: {body}");
+    }
+
     /// Signs any claims with the backend's secret (forged, expired or wrong-role tokens).
     pub fn sign_jwt(&self, claims: Value) -> String {
         jwt::sign(&claims, self.jwt_secret.as_bytes())
