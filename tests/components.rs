@@ -575,3 +575,46 @@ async fn escape_closes_a_dialog_wherever_the_focus_is() {
     tick().await;
     assert!(closed.get_untracked());
 }
+
+// Icons ------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn icons_are_small_decorative_svgs_in_the_texts_colour() {
+    use punctaj::components::icon::{Icon, IconName};
+    let root = container();
+    let _dispose = mount_to(root.clone(), || {
+        IconName::ALL
+            .into_iter()
+            .map(|name| view! { <Icon name /> })
+            .collect_view()
+    });
+    tick().await;
+    let icons = root.query_selector_all("svg").unwrap();
+    assert_eq!(icons.length() as usize, IconName::ALL.len());
+    for i in 0..icons.length() {
+        let icon: web_sys::Element = icons.item(i).unwrap().unchecked_into();
+        assert_eq!(
+            icon.namespace_uri().as_deref(),
+            Some("http://www.w3.org/2000/svg")
+        );
+        for (attribute, value) in [
+            ("class", "icon"),
+            ("aria-hidden", "true"),
+            ("width", "1em"),
+            ("height", "1em"),
+            ("stroke", "currentColor"),
+            ("viewBox", "0 0 24 24"),
+        ] {
+            assert_eq!(
+                icon.get_attribute(attribute).as_deref(),
+                Some(value),
+                "{attribute}"
+            );
+        }
+        let path = icon.query_selector("path").unwrap().expect("a path");
+        assert!(path.get_attribute("d").is_some_and(|d| !d.is_empty()));
+    }
+    // The whole set stays a few hundred bytes of drawing: compact paths, no icon font.
+    let bytes: usize = IconName::ALL.iter().map(|name| name.path().len()).sum();
+    assert!(bytes < 2048, "{bytes} bytes of path data");
+}

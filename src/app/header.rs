@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use punctaj_core::permissions::Capability;
 
+use crate::components::icon::{Icon, IconName};
 use crate::components::language_picker::LanguagePicker;
 use crate::components::sync_status::SyncStatus;
 use crate::i18n::use_i18n;
@@ -46,20 +47,20 @@ pub fn Header() -> impl IntoView {
     };
     view! {
         <header class="app-header">
-            <A href=routes::home() attr:class="brand">"⭐ " {move || i18n.texts().app_name}</A>
-            <nav class="main-nav">
-                <A href=routes::home() attr:data-testid="nav-home" exact=true>{move || i18n.texts().nav_home}</A>
-                <A href=routes::archive() attr:data-testid="nav-archive">{move || i18n.texts().nav_archive}</A>
+            <A href=routes::home() attr:class="brand"><Icon name=IconName::Star /> {move || i18n.texts().app_name}</A>
+            <nav class="main-nav" aria-label=move || i18n.texts().nav_main>
+                <A href=routes::home() attr:data-testid="nav-home" exact=true><Icon name=IconName::City /> {move || i18n.texts().nav_home}</A>
+                <A href=routes::archive() attr:data-testid="nav-archive"><Icon name=IconName::Archive /> {move || i18n.texts().nav_archive}</A>
                 <Show when=may_audit>
-                    <A href=routes::audit() attr:data-testid="nav-audit">{move || i18n.texts().nav_audit}</A>
+                    <A href=routes::audit() attr:data-testid="nav-audit"><Icon name=IconName::Journal /> {move || i18n.texts().nav_audit}</A>
                 </Show>
                 <Show when=may_manage_members>
-                    <A href=routes::members() attr:data-testid="nav-members">{move || i18n.texts().nav_members}</A>
+                    <A href=routes::members() attr:data-testid="nav-members"><Icon name=IconName::Lock /> {move || i18n.texts().nav_members}</A>
                 </Show>
                 <Show when=may_import>
-                    <A href=routes::import() attr:data-testid="nav-import">{move || i18n.texts().import.nav}</A>
+                    <A href=routes::import() attr:data-testid="nav-import"><Icon name=IconName::Inbox /> {move || i18n.texts().import.nav}</A>
                 </Show>
-                <A href=routes::settings() attr:data-testid="nav-settings">{move || i18n.texts().nav_settings}</A>
+                <A href=routes::settings() attr:data-testid="nav-settings"><Icon name=IconName::Settings /> {move || i18n.texts().nav_settings}</A>
             </nav>
             <SyncStatus />
             <div class="account">

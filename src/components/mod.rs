@@ -6,6 +6,7 @@ pub mod dialog_actions;
 pub mod employee_form;
 pub mod employee_table;
 pub mod health_panel;
+pub mod icon;
 pub mod institution_editor;
 pub mod language_picker;
 pub mod lock_overlay;

@@ -148,6 +148,10 @@ pub struct Texts {
     pub nav_audit: &'static str,
     pub nav_settings: &'static str,
     pub nav_members: &'static str,
+    /// The header's navigation landmark.
+    pub nav_main: &'static str,
+    /// The institution tabs' landmark.
+    pub nav_institutions: &'static str,
     pub sign_out: &'static str,
     pub language: &'static str,
     pub not_found: &'static str,
@@ -369,6 +373,8 @@ pub struct Texts {
     pub archive_reset_by: &'static str,
     pub archive_employee_count: &'static str,
     pub archive_total_points: &'static str,
+    /// The header of the archive list's column of buttons.
+    pub archive_actions: &'static str,
     pub archive_download_json: &'static str,
     pub archive_unreadable: fn(&str) -> String,
     pub archive_names_mismatch: fn(&str) -> String,

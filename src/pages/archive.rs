@@ -7,6 +7,7 @@ use punctaj_core::archive::{ArchiveDocument, parse_archive_key};
 use punctaj_core::table::fold;
 
 use crate::browser;
+use crate::components::icon::{Icon, IconName};
 use crate::components::toast::use_toasts;
 use crate::i18n::{Texts, use_i18n};
 use crate::sync::{ArchiveProblem, ArchiveSummary, archive_text, use_sync};
@@ -92,7 +93,7 @@ pub fn ArchivePage() -> impl IntoView {
 
     view! {
         <section class="archive-page">
-            <h1>{move || i18n.texts().archive_title}</h1>
+            <h1><Icon name=IconName::Archive /> {move || i18n.texts().archive_title}</h1>
             {move || match opened.get() {
                 Some(summary) => view! { <ArchiveDetail summary on_back=back /> }.into_any(),
                 None => view! {
@@ -190,7 +191,7 @@ fn ArchiveList(shown: Memo<Vec<ArchiveSummary>>, open: Callback<ArchiveSummary>)
                     <th>{move || i18n.texts().archive_reset_by}</th>
                     <th class="numeric">{move || i18n.texts().archive_employee_count}</th>
                     <th class="numeric">{move || i18n.texts().archive_total_points}</th>
-                    <th></th>
+                    <th><span class="visually-hidden">{move || i18n.texts().archive_actions}</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -209,7 +210,7 @@ fn ArchiveItem(archive: ArchiveSummary, open: Callback<ArchiveSummary>) -> impl 
     let problem = archive.problem.clone().map(|problem| {
         view! {
             " " <span class="badge badge-warning" data-testid="archive-problem">
-                {move || format!("⚠ {}", problem_text(i18n.texts(), &problem))}
+                <Icon name=IconName::Warning /> {move || problem_text(i18n.texts(), &problem)}
             </span>
         }
     });
@@ -307,6 +308,7 @@ fn DownloadJson(key: String, text: String) -> impl IntoView {
     };
     view! {
         <button class="button" data-testid="archive-download" on:click=download>
+            <Icon name=IconName::Download />
             {move || i18n.texts().archive_download_json}
         </button>
     }

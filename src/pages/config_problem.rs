@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::browser;
+use crate::components::icon::{Icon, IconName};
 use crate::components::language_picker::LanguagePicker;
 use crate::config::{self, ConfigProblem};
 use crate::i18n::{Texts, config_problem, error_message, schedule_problem, use_i18n};
@@ -34,7 +35,7 @@ pub fn ConfigProblemPage(problem: ConfigProblem) -> impl IntoView {
     view! {
         <main class="login-page">
             <section class="login-card config-card" data-testid="config-problem">
-                <h1>"⚙️ " {move || i18n.texts().config_title}</h1>
+                <h1><Icon name=IconName::Settings /> {move || i18n.texts().config_title}</h1>
                 <p class="field-error" role="alert" data-testid="config-error">{text}</p>
                 <p>{move || i18n.texts().config_how_to_fix}</p>
                 <h2>{move || i18n.texts().config_example_heading}</h2>

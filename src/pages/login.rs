@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::components::icon::{Icon, IconName};
 use crate::i18n::{error_message, use_i18n};
 use crate::session::use_session;
 
@@ -59,7 +60,7 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <main class="login-page">
             <section class="login-card">
-                <h1 class="brand">"⭐ " {move || i18n.texts().app_name}</h1>
+                <h1 class="brand"><Icon name=IconName::Star /> {move || i18n.texts().app_name}</h1>
                 <p class="subtitle">{move || i18n.texts().login_subtitle}</p>
                 <form
                     class="form-grid"

@@ -10,6 +10,7 @@ use punctaj_core::table::fold;
 use punctaj_supabase::SupabaseError;
 
 use crate::api::{self, Account, AccountInstitutionRole};
+use crate::components::icon::{Icon, IconName};
 use crate::components::toast::{Toasts, use_toasts};
 use crate::i18n::{I18n, Texts, error_message, use_i18n};
 use crate::mutation::Mutation;
@@ -30,7 +31,7 @@ pub fn MembersPage() -> impl IntoView {
 
     view! {
         <section class="members-page">
-            <h1>{move || i18n.texts().members_title}</h1>
+            <h1><Icon name=IconName::Lock /> {move || i18n.texts().members_title}</h1>
             <Show
                 when=move || session.can(Capability::Members, None)
                 fallback=move || view! { <p class="notice">{move || i18n.texts().members_no_permission}</p> }

@@ -5,6 +5,7 @@ use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::components::icon::{Icon, IconName};
 use crate::i18n::use_i18n;
 use crate::session::use_session;
 
@@ -27,7 +28,7 @@ pub fn PendingPage() -> impl IntoView {
     view! {
         <main class="login-page">
             <section class="login-card" data-testid="pending-access">
-                <h1>"⏳ " {move || i18n.texts().pending_title}</h1>
+                <h1><Icon name=IconName::Hourglass /> {move || i18n.texts().pending_title}</h1>
                 <p>{move || (i18n.texts().pending_body)(&email())}</p>
                 <p class="hint">{move || i18n.texts().pending_hint}</p>
                 <button class="button" data-testid="sign-out" on:click=move |_| spawn_local(async move { session.sign_out().await })>

@@ -1,4 +1,4 @@
-//! Settings: the account and language, the synchronisation (the local copy, "⚡ FORȚEAZĂ
+//! Settings: the account and language, the synchronisation (the local copy, "FORȚEAZĂ
 //! SINCRONIZARE CLOUD", who is online on which version, the last 100 entries of the sync log),
 //! the connection's health and alerts, and the Supabase connection.
 
@@ -12,6 +12,7 @@ use crate::browser;
 use crate::components::alert_settings::AlertSettings;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::health_panel::HealthPanel;
+use crate::components::icon::{Icon, IconName};
 use crate::components::language_picker::LanguagePicker;
 use crate::components::presence_list::PresenceList;
 use crate::components::toast::use_toasts;
@@ -35,7 +36,7 @@ pub fn SettingsPage() -> impl IntoView {
     let log_version = RwSignal::new(0u32);
     view! {
         <section class="settings-page">
-            <h1>{move || i18n.texts().settings_title}</h1>
+            <h1><Icon name=IconName::Settings /> {move || i18n.texts().settings_title}</h1>
             <section class="card">
                 <h2>{move || i18n.texts().settings_account}</h2>
                 <p>{move || (i18n.texts().settings_signed_in_as)(&who())}</p>
@@ -101,6 +102,7 @@ fn LocalCopyCard() -> impl IntoView {
         <div class="row-actions">
             <button class="button" data-testid="download-now" disabled=move || sync.is_downloading() || sync.locked.get()
                 on:click=move |_| start_download(sync)>
+                <Icon name=IconName::Inbox />
                 {move || i18n.texts().lock_download}
             </button>
             <button class="button" data-testid="clear-local-copy"
@@ -112,7 +114,7 @@ fn LocalCopyCard() -> impl IntoView {
     }
 }
 
-/// "⚡ FORȚEAZĂ SINCRONIZARE CLOUD", after a confirmation.
+/// "FORȚEAZĂ SINCRONIZARE CLOUD", after a confirmation.
 #[component]
 fn ForceSync(log_version: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
@@ -151,6 +153,7 @@ fn ForceSync(log_version: RwSignal<u32>) -> impl IntoView {
                 <button class="button button-warning button-large" data-testid="force-sync"
                     disabled=move || !sync.can_write() || forcing.get()
                     on:click=move |_| confirming.set(true)>
+                    <Icon name=IconName::Bolt />
                     {move || i18n.texts().force_sync}
                 </button>
             </div>

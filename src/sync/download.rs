@@ -1,4 +1,4 @@
-//! "📥 DESCARCĂ SINCRONIZARE": everything, verified, then installed at once.
+//! "DESCARCĂ SINCRONIZARE": everything, verified, then installed at once.
 //!
 //! Cities, institutions and employees are read page by page and their canonical hash must equal
 //! the cloud's `data_hash` (if the data changed while it was being read, the download starts

@@ -1,4 +1,4 @@
-//! "🔴 RESET PUNCTAJ": the pre-reset table is stored in the bucket `arhiva` first (never
+//! "RESET PUNCTAJ": the pre-reset table is stored in the bucket `arhiva` first (never
 //! overwriting anything), and only then does one RPC zero the scores — which the database refuses
 //! unless that archive exists and nobody changed the institution since the snapshot. So scores
 //! are never zeroed without their archive, and two leaders resetting at once reset once.

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use punctaj_core::model::is_fixed_column;
 
 use crate::components::dialog_actions::DialogActions;
+use crate::components::icon::{Icon, IconName};
 use crate::components::modal::Modal;
 use crate::i18n::use_i18n;
 
@@ -229,6 +230,7 @@ fn RankLadder(ranks: RwSignal<Vec<RwSignal<String>>>) -> impl IntoView {
                     data-testid="rank-add"
                     on:click=move |_| ranks.update(|ranks| ranks.push(RwSignal::new(String::new())))
                 >
+                    <Icon name=IconName::Plus />
                     {move || i18n.texts().rank_add}
                 </button>
                 <button
@@ -286,6 +288,7 @@ fn ColumnList(
                     }
                 />
                 <button type="button" class="button" data-testid="column-add" on:click=move |_| add()>
+                    <Icon name=IconName::Plus />
                     {move || i18n.texts().column_add}
                 </button>
             </div>
@@ -365,7 +368,7 @@ fn ColumnEditorRow(row: ColumnRow, columns: RwSignal<Vec<ColumnRow>>) -> impl In
                     aria-label=move || i18n.texts().column_remove
                     on:click=remove
                 >
-                    "✕"
+                    <Icon name=IconName::Close />
                 </button>
             </Show>
         </div>

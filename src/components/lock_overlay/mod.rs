@@ -1,11 +1,12 @@
 //! The lock: when the cloud changed, this overlay covers the app (whose content is `inert`) and
-//! offers the one thing left to do, "📥 DESCARCĂ SINCRONIZARE", with what changed, the download's
+//! offers the one thing left to do, "DESCARCĂ SINCRONIZARE", with what changed, the download's
 //! progress, and its error and a retry when it failed.
 
 use leptos::html;
 use leptos::prelude::*;
 use punctaj_core::sync::DownloadStep;
 
+use crate::components::icon::{Icon, IconName};
 use crate::components::progress_bar::ProgressBar;
 use crate::i18n::{Texts, change_summary, error_message, use_i18n};
 use crate::sync::{DownloadError, DownloadState, start_download, use_sync};
@@ -112,6 +113,10 @@ pub fn LockOverlay() -> impl IntoView {
             >
                 <h2 id="lock-title">
                     {move || {
+                        let name = if first_download() { IconName::Inbox } else { IconName::Bell };
+                        view! { <Icon name /> }
+                    }}
+                    {move || {
                         let t = i18n.texts();
                         if first_download() { t.lock_title_first } else { t.lock_title }
                     }}
@@ -141,6 +146,7 @@ pub fn LockOverlay() -> impl IntoView {
                     disabled=move || running() || completed()
                     on:click=move |_| start_download(sync)
                 >
+                    <Icon name=IconName::Inbox />
                     {move || {
                         let t = i18n.texts();
                         if failure().is_some() { t.lock_download_again } else { t.lock_download }

@@ -1,4 +1,4 @@
-//! "➕ Adaugă punctaj" / "➖ Scade punctaj": an amount (a whole number above 0, validated by
+//! "Adaugă punctaj" / "Scade punctaj": an amount (a whole number above 0, validated by
 //! `punctaj_core::points`), a checklist of members with "select all", a preview of each new
 //! score (subtraction stops at 0), and one confirm that sends everything as ONE atomic change.
 

@@ -1,4 +1,4 @@
-//! "🔴 RESET PUNCTAJ": says what will happen and asks for the institution's name to be typed,
+//! "RESET PUNCTAJ": says what will happen and asks for the institution's name to be typed,
 //! so that a reset is never one careless click (the legacy app saw eight in 26 minutes).
 
 use leptos::prelude::*;

@@ -39,8 +39,8 @@ fn result_counts(counts: &ImportCounts) -> String {
 }
 
 pub static EN: ImportTexts = ImportTexts {
-    nav: "📥 Import",
-    title: "📥 Import from the desktop app",
+    nav: "Import",
+    title: "Import from the desktop app",
     intro: "Choose the folder of the old Punctaj Manager (the one holding data/ and arhiva/), or drop it here, or a .zip of it. Nothing is written before you confirm the preview; importing the same folder again changes nothing.",
     refused: "Only owners and administrators can import.",
     drop_hint: "Drop the folder, its files or a .zip here",

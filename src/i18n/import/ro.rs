@@ -39,8 +39,8 @@ fn result_counts(counts: &ImportCounts) -> String {
 }
 
 pub static RO: ImportTexts = ImportTexts {
-    nav: "📥 Import",
-    title: "📥 Import din aplicația desktop",
+    nav: "Import",
+    title: "Import din aplicația desktop",
     intro: "Alege folderul vechiului Punctaj Manager (cel cu data/ și arhiva/), sau trage-l aici, ori un .zip al lui. Nimic nu se scrie până nu confirmi previzualizarea; importul aceluiași folder a doua oară nu schimbă nimic.",
     refused: "Doar proprietarii și administratorii pot importa.",
     drop_hint: "Trage aici folderul, fișierele lui sau un .zip",

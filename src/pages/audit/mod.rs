@@ -9,6 +9,7 @@ use punctaj_supabase::ErrorKind;
 
 use crate::api::{self, AUDIT_PAGE_SIZE, AuditEntry, AuditFilter};
 use crate::browser;
+use crate::components::icon::{Icon, IconName};
 use crate::components::toast::use_toasts;
 use crate::i18n::{error_message, use_i18n};
 use crate::session::use_session;
@@ -58,7 +59,7 @@ pub fn AuditPage() -> impl IntoView {
 
     view! {
         <section class="audit-page">
-            <h1>{move || i18n.texts().audit_title}</h1>
+            <h1><Icon name=IconName::Journal /> {move || i18n.texts().audit_title}</h1>
             <AuditFilters filter set_filter />
             <Transition fallback=move || view! { <p>{move || i18n.texts().loading}</p> }>
                 {move || Suspend::new(async move {

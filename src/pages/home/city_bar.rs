@@ -6,6 +6,7 @@ use punctaj_core::permissions::Capability;
 
 use crate::api;
 use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::icon::{Icon, IconName};
 use crate::components::name_dialog::NameDialog;
 use crate::components::tab_link::TabLink;
 use crate::components::toast::use_toasts;
@@ -65,20 +66,24 @@ fn CityActions(
         <div class="tab-actions">
             <button class="button button-small" data-testid="city-add" disabled=blocked
                 on:click=open(CityDialog::Add)>
+                <Icon name=IconName::Plus />
                 {move || i18n.texts().city_add}
             </button>
             <Show when=move || selected_id.get().is_some()>
                 <button class="button button-small" data-testid="city-rename" disabled=blocked
                     on:click=open(CityDialog::Rename)>
+                    <Icon name=IconName::Pencil />
                     {move || i18n.texts().city_rename}
                 </button>
                 <button class="button button-small button-danger-outline" data-testid="city-delete" disabled=blocked
                     on:click=open(CityDialog::Delete)>
+                    <Icon name=IconName::Trash />
                     {move || i18n.texts().city_delete}
                 </button>
             </Show>
             <button class="button button-small" data-testid="deleted-items" disabled=blocked
                 on:click=open(CityDialog::Deleted)>
+                <Icon name=IconName::Bin />
                 {move || i18n.texts().deleted_items}
             </button>
         </div>

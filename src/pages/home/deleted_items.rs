@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::{self, DeletedCity, DeletedInstitution};
+use crate::components::icon::{Icon, IconName};
 use crate::components::modal::Modal;
 use crate::components::toast::use_toasts;
 use crate::i18n::{error_message, use_i18n};
@@ -125,16 +126,16 @@ fn DeletedList(
             .into_any();
     }
     let cities = deleted.cities.into_iter().map(|city| {
-        let label = format!("🏙️ {}", city.name);
+        let label = city.name.clone();
         view! {
-            <RestoreItem label name=city.name.clone() testid="restore-city" busy
+            <RestoreItem icon=IconName::City label name=city.name.clone() testid="restore-city" busy
                 on_restore=Callback::new(move |()| restore.run(Restorable::City(city.clone()))) />
         }
     });
     let institutions = deleted.institutions.into_iter().map(|(institution, city)| {
-        let label = format!("🏛️ {city} / {}", institution.name);
+        let label = format!("{city} / {}", institution.name);
         view! {
-            <RestoreItem label name=institution.name.clone() testid="restore-institution" busy
+            <RestoreItem icon=IconName::Institution label name=institution.name.clone() testid="restore-institution" busy
                 on_restore=Callback::new(move |()| restore.run(Restorable::Institution(institution.clone()))) />
         }
     });
@@ -149,6 +150,7 @@ fn DeletedList(
 
 #[component]
 fn RestoreItem(
+    icon: IconName,
     label: String,
     name: String,
     testid: &'static str,
@@ -158,7 +160,7 @@ fn RestoreItem(
     let i18n = use_i18n();
     view! {
         <li>
-            <span>{label}</span>
+            <span><Icon name=icon /> {label}</span>
             <button class="button button-small" data-testid=testid data-name=name
                 disabled=move || busy.get()
                 on:click=move |_| on_restore.run(())>

@@ -8,6 +8,7 @@ use punctaj_supabase::SupabaseError;
 
 use crate::api::{self, MutationOutcome};
 use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::icon::{Icon, IconName};
 use crate::components::institution_editor::{
     InstitutionDraft, InstitutionEditor, default_columns, default_ranks,
 };
@@ -36,11 +37,12 @@ pub fn InstitutionBar(
     institutions: Memo<Vec<Institution>>,
     selected: Memo<Option<Institution>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = use_session();
     let dialog = RwSignal::new(None::<InstitutionDialog>);
     let selected_id = Memo::new(move |_| selected.with(|i| i.as_ref().map(|i| i.id)));
     view! {
-        <nav class="tabs institution-tabs">
+        <nav class="tabs institution-tabs" aria-label=move || i18n.texts().nav_institutions>
             <For
                 each=move || institutions.get()
                 key=|institution| (institution.id, institution.name.clone())
@@ -78,19 +80,23 @@ fn InstitutionActions(
         <div class="tab-actions">
             <button class="button button-small" data-testid="institution-add" disabled=blocked
                 on:click=open(InstitutionDialog::Add)>
+                <Icon name=IconName::Plus />
                 {move || i18n.texts().institution_add}
             </button>
             <Show when=move || selected_id.get().is_some()>
                 <button class="button button-small" data-testid="institution-rename" disabled=blocked
                     on:click=open(InstitutionDialog::Rename)>
+                    <Icon name=IconName::Pencil />
                     {move || i18n.texts().institution_rename}
                 </button>
                 <button class="button button-small" data-testid="institution-structure" disabled=blocked
                     on:click=open(InstitutionDialog::Structure)>
+                    <Icon name=IconName::Table />
                     {move || i18n.texts().institution_structure}
                 </button>
                 <button class="button button-small button-danger-outline" data-testid="institution-delete" disabled=blocked
                     on:click=open(InstitutionDialog::Delete)>
+                    <Icon name=IconName::Trash />
                     {move || i18n.texts().institution_delete}
                 </button>
             </Show>

@@ -13,6 +13,7 @@ use crate::browser;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::employee_form::{EmployeeDraft, EmployeeForm};
 use crate::components::employee_table::EmployeeTable;
+use crate::components::icon::{Icon, IconName};
 use crate::components::points_dialog::{PointsChange, PointsDialog, PointsMode};
 use crate::components::reset_dialog::ResetDialog;
 use crate::components::toast::use_toasts;
@@ -103,7 +104,7 @@ fn PanelHeader(current: Signal<Institution>) -> impl IntoView {
         <header class="panel-header">
             <h2>{move || current.with(|i| i.name.clone())}</h2>
             <p class="last-change">
-                {move || i18n.texts().last_points_change} " "
+                <Icon name=IconName::Clock /> {move || i18n.texts().last_points_change} " "
                 <time data-testid="last-points-change">{last_change}</time>
             </p>
         </header>
@@ -144,27 +145,32 @@ fn PanelToolbar(
                 <button class="button button-primary" data-testid="points-add"
                     disabled=move || blocked() || no_members()
                     on:click=move |_| open(PanelDialog::Points(PointsMode::Add))>
+                    <Icon name=IconName::Plus />
                     {move || i18n.texts().points_add}
                 </button>
                 <button class="button" data-testid="points-subtract"
                     disabled=move || blocked() || no_members()
                     on:click=move |_| open(PanelDialog::Points(PointsMode::Subtract))>
+                    <Icon name=IconName::Minus />
                     {move || i18n.texts().points_subtract}
                 </button>
             </Show>
             <Show when=move || can(Capability::Employees)>
                 <button class="button" data-testid="employee-add" disabled=blocked
                     on:click=move |_| open(PanelDialog::AddEmployee)>
+                    <Icon name=IconName::UserPlus />
                     {move || i18n.texts().employee_add}
                 </button>
                 <button class="button" data-testid="employee-edit"
                     disabled=move || blocked() || selected() != 1
                     on:click=edit_selected>
+                    <Icon name=IconName::Pencil />
                     {move || i18n.texts().employee_edit}
                 </button>
                 <button class="button button-danger-outline" data-testid="employee-delete"
                     disabled=move || blocked() || selected() == 0
                     on:click=move |_| open(PanelDialog::DeleteEmployees)>
+                    <Icon name=IconName::Trash />
                     {move || i18n.texts().employee_delete_selected}
                 </button>
             </Show>
@@ -172,6 +178,7 @@ fn PanelToolbar(
                 <button class="button button-danger" data-testid="reset-punctaj"
                     disabled=move || blocked() || no_members()
                     on:click=move |_| open(PanelDialog::Reset)>
+                    <Icon name=IconName::Reset />
                     {move || i18n.texts().reset_button}
                 </button>
             </Show>
@@ -313,7 +320,7 @@ fn PanelDialogs(
     }
 }
 
-/// "🔴 RESET PUNCTAJ": the dialog, then the archive upload and the reset (see `sync::reset`).
+/// "RESET PUNCTAJ": the dialog, then the archive upload and the reset (see `sync::reset`).
 #[component]
 fn ResetFlow(
     current: Signal<Institution>,

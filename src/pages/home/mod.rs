@@ -76,6 +76,8 @@ pub fn HomePage() -> impl IntoView {
 
     view! {
         <div class="home">
+            // The page's one level-one heading, for those who navigate by headings; the tabs show it.
+            <h1 class="visually-hidden">{move || i18n.texts().nav_home}</h1>
             <CityBar cities=cities selected=city />
             <Show
                 when=move || city.with(Option::is_some)

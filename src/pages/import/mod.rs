@@ -1,4 +1,4 @@
-//! "📥 Import" (owners and admins): the old desktop app's folder — picked, dropped or zipped — is
+//! "Import" (owners and admins): the old desktop app's folder — picked, dropped or zipped — is
 //! read in the browser, previewed against the verified local copy of the cloud, and written in
 //! one transaction when the user confirms. Every choice (server, source, time zone, invitations)
 //! recomputes the preview at once; nothing is written before the confirmation.
@@ -21,6 +21,7 @@ use punctaj_core::permissions::{Capability, GlobalRole};
 use punctaj_supabase::SendOptions;
 
 use crate::api;
+use crate::components::icon::{Icon, IconName};
 use crate::i18n::use_i18n;
 use crate::import::intl_time_zone::{DEFAULT_TIME_ZONE, IntlTimeZone};
 use crate::import::picked_files::PickedFile;
@@ -54,7 +55,7 @@ pub fn ImportPage() -> impl IntoView {
     let session = use_session();
     view! {
         <section class="import-page">
-            <h1>{move || i18n.texts().import.title}</h1>
+            <h1><Icon name=IconName::Inbox /> {move || i18n.texts().import.title}</h1>
             <Show
                 when=move || may_import(session)
                 fallback=move || view! { <p class="notice" data-testid="import-refused">{move || i18n.texts().import.refused}</p> }
