@@ -7,6 +7,7 @@
 //! to look things up.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -92,16 +93,42 @@ pub struct SchemaCache {
 }
 
 /// The current cache, swapped whole on reload.
+///
+/// Reloads can overlap (the listener's reload on connecting, one per notification, a caller's
+/// own): each takes a ticket before it reads the catalogue, and a cache is installed only if no
+/// reload that started later was installed first. Otherwise a slow reload that read the
+/// catalogue before a `create table` could overwrite a fast one that read it after, and the new
+/// table would vanish from the API until the next reload.
 #[derive(Clone, Default)]
-pub struct SchemaCacheHandle(Arc<RwLock<Arc<SchemaCache>>>);
+pub struct SchemaCacheHandle(Arc<RwLock<Installed>>, Arc<AtomicU64>);
+
+#[derive(Default)]
+struct Installed {
+    cache: Arc<SchemaCache>,
+    ticket: u64,
+}
 
 impl SchemaCacheHandle {
     pub fn get(&self) -> Arc<SchemaCache> {
-        self.0.read().expect("schema cache lock").clone()
+        self.0.read().expect("schema cache lock").cache.clone()
     }
 
-    pub fn set(&self, cache: SchemaCache) {
-        *self.0.write().expect("schema cache lock") = Arc::new(cache);
+    /// Taken by a reload before it reads the catalogue (the first is 1).
+    pub fn ticket(&self) -> u64 {
+        self.1.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Installs `cache`, read under `ticket`, unless a later reload's cache is already in.
+    pub fn set(&self, ticket: u64, cache: SchemaCache) -> bool {
+        let mut installed = self.0.write().expect("schema cache lock");
+        if ticket < installed.ticket {
+            return false;
+        }
+        *installed = Installed {
+            cache: Arc::new(cache),
+            ticket,
+        };
+        true
     }
 }
 
@@ -299,13 +326,16 @@ pub async fn reload(
     handle: &SchemaCacheHandle,
 ) -> Result<(), String> {
     let client = pool.get().await.map_err(|e| e.to_string())?;
+    let ticket = handle.ticket();
     let cache = load(&client).await.map_err(|e| e.to_string())?;
     tracing::info!(
         tables = cache.tables.len(),
         functions = cache.functions.len(),
         "schema cache loaded"
     );
-    handle.set(cache);
+    if !handle.set(ticket, cache) {
+        tracing::debug!("schema cache: a later reload was installed first; this one is dropped");
+    }
     Ok(())
 }
 
@@ -332,5 +362,26 @@ pub async fn listen_for_reloads(
             Err(e) => tracing::warn!("schema listener: {e}"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression: the listener's reload on connecting, started before a test's `create table`,
+    // finished after the test's own reload and put the table-less cache back (rest_wire flaked
+    // with PGRST205 "Could not find the table … in the schema cache").
+    #[test]
+    fn a_reload_that_started_earlier_never_replaces_one_that_started_later() {
+        let handle = SchemaCacheHandle::default();
+        let (early, late) = (handle.ticket(), handle.ticket());
+        let newer = SchemaCache {
+            roles: ["after_create_table".to_string()].into(),
+            ..SchemaCache::default()
+        };
+        assert!(handle.set(late, newer));
+        assert!(!handle.set(early, SchemaCache::default()));
+        assert!(handle.get().roles.contains("after_create_table"));
     }
 }
