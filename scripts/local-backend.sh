@@ -6,7 +6,7 @@
 #   scripts/local-backend.sh down       stop the server and the cluster
 #   scripts/local-backend.sh status
 #   scripts/local-backend.sh db-up      only the cluster
-#   scripts/local-backend.sh template   (re)build database `punctaj_template` that tests clone
+#   scripts/local-backend.sh template [NAME]  (re)build database `punctaj_template` (or NAME) that tests clone
 #   scripts/local-backend.sh reset      drop `punctaj` and recreate it with demo data
 #
 # Ports: PUNCTAJ_PG_PORT (54322), PUNCTAJ_API_PORT (54321), both on 127.0.0.1 only.
@@ -41,6 +41,9 @@ else
   PG_HOME="$STATE/pg"
 fi
 PGDATA="$PG_HOME/data"
+# The scheduler of the daily backups (Debian's postgresql-<major>-cron, as Supabase ships it).
+PG_MAJOR=$(basename "$(dirname "$PG_BIN")")
+PG_CRON_OPTIONS="-c shared_preload_libraries=pg_cron -c cron.database_name=postgres -c cron.timezone=UTC"
 PG_RUN="$PG_HOME/run"
 PG_LOG="$PG_HOME/postgres.log"
 SUPER_URL="postgres://postgres@127.0.0.1:$PG_PORT"
@@ -54,6 +57,8 @@ psql_super() { # psql_super <database> [psql args...]
 db_running() { as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 
 db_up() {
+  [ -f "/usr/share/postgresql/$PG_MAJOR/extension/pg_cron.control" ] ||
+    die "pg_cron is not installed (apt-get install -y postgresql-$PG_MAJOR-cron)"
   mkdir -p "$STATE" "$PG_HOME"
   if [ "$(id -u)" = 0 ]; then chown postgres: "$PG_HOME"; fi
   if [ ! -s "$PGDATA/PG_VERSION" ]; then
@@ -62,18 +67,31 @@ db_up() {
       --locale=C.UTF-8 >/dev/null
   fi
   as_pg mkdir -p "$PG_RUN"
+  # A cluster started by an older checkout runs without pg_cron: restart it with the scheduler.
+  if db_running && ! cron_loaded; then
+    say "restarting PostgreSQL to load pg_cron"
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+  fi
   if ! db_running; then
     say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     # A throwaway cluster: durability is traded for speed.
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 start -o \
-      "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off $PG_CRON_OPTIONS" \
       >/dev/null || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
   fi
+  local ready=no
   for _ in $(seq 1 60); do
-    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" && return 0
+    if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then ready=yes; break; fi
     sleep 0.5
   done
-  die "PostgreSQL is not accepting connections on 127.0.0.1:$PG_PORT"
+  [ "$ready" = yes ] || die "PostgreSQL is not accepting connections on 127.0.0.1:$PG_PORT"
+  # pg_cron keeps its jobs in the database `postgres` (cron.database_name) and runs each in the
+  # database it names (cron.schedule_in_database), as on Supabase.
+  psql_super postgres -c "create extension if not exists pg_cron" >/dev/null
+}
+
+cron_loaded() {
+  [ "$(psql_super postgres -tAc "select current_setting('shared_preload_libraries') ~ 'pg_cron'" 2>/dev/null)" = t ]
 }
 
 db_down() {
@@ -88,6 +106,8 @@ db_exists() {
 }
 
 drop_db() {
+  # Its backup job goes with it (sql/local/schedule_backups.sql; a no-op when it has none).
+  psql_super postgres -v db="$1" -v unschedule=1 -f "$ROOT/sql/local/schedule_backups.sql" >/dev/null
   if db_exists "$1"; then
     psql_super postgres -c "alter database \"$1\" is_template false"
     psql_super postgres -c "drop database \"$1\" with (force)"
@@ -96,11 +116,21 @@ drop_db() {
 
 # Applies the local bootstrap (what Supabase provides itself), the migrations and, optionally, the
 # demo data to one database. Every file is idempotent; the migrations run twice to prove it.
-migrate_db() { # migrate_db <database> <with-demo: yes|no>
-  local db=$1 demo=$2 f
+# The daily backup job (pg_cron, sql/local/schedule_backups.sql) is scheduled for the app database
+# `punctaj` only (or when <schedule-backups> is yes): never for a template, which pg_cron would
+# connect to (a database with a connection cannot be cloned), nor for test clones, whose tests
+# schedule it themselves.
+migrate_db() { # migrate_db <database> <with-demo: yes|no> [<schedule-backups: yes|no>]
+  local db=$1 demo=$2 schedule=${3:-} f
+  if [ -z "$schedule" ]; then
+    if [ "$db" = punctaj ]; then schedule=yes; else schedule=no; fi
+  fi
   psql_super "$db" -f "$ROOT/sql/local/bootstrap.sql" >/dev/null
   for f in "$ROOT"/sql/migrations/*.sql; do psql_super "$db" -f "$f" >/dev/null; done
   if [ "$demo" = yes ]; then psql_super "$db" -f "$ROOT/sql/seed/demo.sql" >/dev/null; fi
+  if [ "$schedule" = yes ]; then
+    psql_super postgres -v db="$db" -f "$ROOT/sql/local/schedule_backups.sql" >/dev/null
+  fi
 }
 
 create_db() { # create_db <database>
@@ -191,12 +221,15 @@ case "${1:-}" in
   db-up) db_up ;;
   db-down) db_down ;;
   template)
+    # template [NAME]: NAME (default punctaj_template) is what the tests clone; another name lets
+    # one try a migration without disturbing tests running on the default (PUNCTAJ_TEST_TEMPLATE).
+    name=${2:-punctaj_template}
     db_up
-    drop_db punctaj_template
-    create_db punctaj_template
-    psql_super punctaj_template -f "$ROOT/sql/seed/demo.sql" >/dev/null # the seed is idempotent too
-    for f in "$ROOT"/sql/migrations/*.sql; do psql_super punctaj_template -f "$f" >/dev/null; done
-    psql_super postgres -c "alter database punctaj_template is_template true"
+    drop_db "$name"
+    create_db "$name"
+    psql_super "$name" -f "$ROOT/sql/seed/demo.sql" >/dev/null # the seed is idempotent too
+    for f in "$ROOT"/sql/migrations/*.sql; do psql_super "$name" -f "$f" >/dev/null; done
+    psql_super postgres -c "alter database \"$name\" is_template true"
     ;;
   reset)
     db_up

@@ -65,6 +65,11 @@ case "$WHAT" in
   demo) apt_install postgresql curl ;;
   all) apt_install postgresql curl chromium chromium-driver ;;
 esac
+if [ "$WHAT" = demo ] || [ "$WHAT" = all ]; then
+  # pg_cron, the scheduler of the daily backups, built for the server just installed.
+  PG_MAJOR=$(basename "$(dirname "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)")")
+  apt_install "postgresql-$PG_MAJOR-cron"
+fi
 if [ "$WHAT" = all ]; then
   if [ ! -d "$ROOT/tests/e2e/node_modules/playwright-core" ]; then
     say "npm ci in tests/e2e (playwright-core; it never downloads a browser)"

@@ -3,6 +3,8 @@
 //! Where things are (dependencies point downwards only):
 //! - [`app`], [`pages`], [`components`]: what the user sees;
 //! - [`import`]: reading the old desktop app's folder and writing it to the cloud;
+//! - [`edit`], [`mutation`]: sending a change and adopting it; edits of a row that someone else
+//!   changed meanwhile merged or put to the user;
 //! - [`sync`]: the version checks, live push and presence, the lock, the verified download,
 //!   the local copy; [`alerts`]: the chime and notifications when it locks;
 //! - [`api`]: one typed function per query or RPC, over the Supabase client
@@ -18,6 +20,7 @@ pub mod app;
 pub mod browser;
 pub mod components;
 pub mod config;
+pub mod edit;
 pub mod i18n;
 pub mod import;
 pub mod mutation;

@@ -15,9 +15,10 @@ use crate::sync::{SyncEngine, adopt_own_change, use_sync};
 
 #[derive(Clone, Copy)]
 pub struct Mutation {
-    sync: SyncEngine,
-    toasts: Toasts,
-    i18n: I18n,
+    pub(crate) sync: SyncEngine,
+    pub(crate) toasts: Toasts,
+    pub(crate) i18n: I18n,
+
     /// A change is on its way (dialogs disable their confirm button).
     pub busy: RwSignal<bool>,
 }

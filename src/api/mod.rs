@@ -4,9 +4,11 @@
 mod access;
 mod archives;
 mod audit;
+mod backups;
 mod import;
 mod members;
 mod mutations;
+mod reset_undo;
 mod snapshot;
 mod sync_log;
 
@@ -18,6 +20,10 @@ pub use archives::{
 pub use audit::{
     AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, audit_page, legacy_audit_ids,
 };
+pub use backups::{
+    Backup, BackupCounts, BackupSettings, backup_document, backup_now, backup_settings,
+    list_backups, restore_backup, set_backup_settings,
+};
 pub use import::{ImportCounts, ImportOutcome, import_legacy};
 pub use members::{
     Account, AccountInstitutionRole, DiscordInvite, InvitedInstitutionRole, accounts,
@@ -25,6 +31,7 @@ pub use members::{
     revoke_institution_role,
 };
 pub use mutations::*;
+pub use reset_undo::{ArchiveUndoState, undo_reset, undoable_archives, undone_archives};
 pub use snapshot::{
     DeletedCity, DeletedInstitution, PAGE_SIZE, cloud_meta, deleted_cities, deleted_institutions,
     fetch_snapshot,

@@ -25,9 +25,61 @@ impl MutationOutcome {
             data_hash: self.data_hash.trim().to_string(),
         }
     }
+
+    /// The edited row's new row version, for an edit that follows this one.
+    pub fn row_version(&self) -> Option<i64> {
+        self.extra.get("row_version").and_then(Value::as_i64)
+    }
 }
 
-async fn mutate(
+/// The cloud's refusal of an edit whose row changed since the form opened it (`PT412`): the row
+/// as it is now, as the error's `details` carry it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowConflict {
+    pub row_version: i64,
+    pub current: Map<String, Value>,
+}
+
+impl RowConflict {
+    /// `Some` when `error` is such a refusal with a readable row.
+    pub fn from_error(error: &SupabaseError) -> Option<RowConflict> {
+        let SupabaseError::PostgRest {
+            code: Some(code),
+            details: Some(details),
+            ..
+        } = error
+        else {
+            return None;
+        };
+        if code != "PT412" {
+            return None;
+        }
+        let current: Map<String, Value> = serde_json::from_str(details).ok()?;
+        let row_version = current.get("row_version")?.as_i64()?;
+        Some(RowConflict {
+            row_version,
+            current,
+        })
+    }
+
+    /// The row is soft-deleted now.
+    pub fn is_deleted(&self) -> bool {
+        self.current
+            .get("deleted_at")
+            .is_some_and(|at| !at.is_null())
+    }
+
+    /// A text column of the current row ("" when absent).
+    pub fn text(&self, column: &str) -> String {
+        self.current
+            .get(column)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+pub(super) async fn mutate(
     client: &SupabaseClient,
     function: &str,
     args: Value,
@@ -67,16 +119,19 @@ pub async fn add_employee(
 }
 
 /// `None` keeps the current value: send only what the user changed, so that a concurrent change
-/// of the other values (points added meanwhile…) is never overwritten.
+/// of the other values is never overwritten. `expected_version` is the row version the form
+/// opened with: the cloud refuses the edit with a [`RowConflict`] when the row changed since.
 pub async fn update_employee(
     client: &SupabaseClient,
     employee_id: &str,
+    expected_version: i64,
     rank: Option<i32>,
     fields: Option<&BTreeMap<String, String>>,
     punctaj: Option<i32>,
 ) -> Result<MutationOutcome, SupabaseError> {
     let args = json!({
         "p_employee_id": employee_id,
+        "p_expected_version": expected_version,
         "p_rank": rank,
         "p_fields": fields,
         "p_punctaj": punctaj,
@@ -106,14 +161,15 @@ pub async fn create_city(
 pub async fn rename_city(
     client: &SupabaseClient,
     city_id: i64,
+    expected_version: i64,
     name: &str,
 ) -> Result<MutationOutcome, SupabaseError> {
-    mutate(
-        client,
-        "rename_city",
-        json!({ "p_city_id": city_id, "p_name": name }),
-    )
-    .await
+    let args = json!({
+        "p_city_id": city_id,
+        "p_expected_version": expected_version,
+        "p_name": name,
+    });
+    mutate(client, "rename_city", args).await
 }
 
 pub async fn delete_city(
@@ -149,18 +205,28 @@ pub async fn create_institution(
 pub async fn rename_institution(
     client: &SupabaseClient,
     institution_id: i64,
+    expected_version: i64,
     name: &str,
 ) -> Result<MutationOutcome, SupabaseError> {
-    let args = json!({ "p_institution_id": institution_id, "p_name": name });
+    let args = json!({
+        "p_institution_id": institution_id,
+        "p_expected_version": expected_version,
+        "p_name": name,
+    });
     mutate(client, "rename_institution", args).await
 }
 
 pub async fn set_institution_ranks(
     client: &SupabaseClient,
     institution_id: i64,
+    expected_version: i64,
     ranks: &[String],
 ) -> Result<MutationOutcome, SupabaseError> {
-    let args = json!({ "p_institution_id": institution_id, "p_ranks": ranks });
+    let args = json!({
+        "p_institution_id": institution_id,
+        "p_expected_version": expected_version,
+        "p_ranks": ranks,
+    });
     mutate(client, "set_institution_ranks", args).await
 }
 
@@ -168,11 +234,13 @@ pub async fn set_institution_ranks(
 pub async fn set_institution_columns(
     client: &SupabaseClient,
     institution_id: i64,
+    expected_version: i64,
     columns: &[String],
     renames: &BTreeMap<String, String>,
 ) -> Result<MutationOutcome, SupabaseError> {
     let args = json!({
         "p_institution_id": institution_id,
+        "p_expected_version": expected_version,
         "p_columns": columns,
         "p_renames": renames,
     });

@@ -10,11 +10,10 @@ use serde::de::DeserializeOwned;
 /// Rows per request: Supabase's default `max_rows`.
 pub const PAGE_SIZE: u64 = 1000;
 
-const CITY_COLUMNS: &str = "id,name,created_at,updated_at,deleted_at";
-const INSTITUTION_COLUMNS: &str =
-    "id,city_id,name,ranks,columns,last_points_change_at,revision,created_at,updated_at,deleted_at";
+const CITY_COLUMNS: &str = "id,name,row_version,created_at,updated_at,deleted_at";
+const INSTITUTION_COLUMNS: &str = "id,city_id,name,ranks,columns,last_points_change_at,revision,row_version,created_at,updated_at,deleted_at";
 const EMPLOYEE_COLUMNS: &str =
-    "id,institution_id,rank,punctaj,ultima_mod,fields,created_at,updated_at,deleted_at";
+    "id,institution_id,rank,punctaj,ultima_mod,fields,row_version,created_at,updated_at,deleted_at";
 
 /// The cloud's version row: the one small request every client makes each second.
 pub async fn cloud_meta(

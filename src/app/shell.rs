@@ -8,7 +8,9 @@ use leptos_router::path;
 use wasm_bindgen::JsCast;
 
 use crate::alerts::run_alerts;
+use crate::components::conflict_dialog::ConflictDialog;
 use crate::components::lock_overlay::LockOverlay;
+use crate::edit::EditConflicts;
 use crate::i18n::use_i18n;
 use crate::pages::archive::ArchivePage;
 use crate::pages::audit::AuditPage;
@@ -35,6 +37,7 @@ pub fn SignedInShell() -> impl IntoView {
     let i18n = use_i18n();
     run_sync(sync);
     run_alerts(sync);
+    EditConflicts::provide();
     let overlay = sync.overlay_visible;
 
     // Keyboard: "/" jumps to the search box. While locked there is no shortcut, and the inert
@@ -72,6 +75,7 @@ pub fn SignedInShell() -> impl IntoView {
                     <Route path=path!("/import") view=ImportPage />
                 </Routes>
             </main>
+            <ConflictDialog />
         </div>
         <Show when=move || overlay.get()>
             <LockOverlay />

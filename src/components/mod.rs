@@ -2,6 +2,7 @@
 
 pub mod alert_settings;
 pub mod confirm_dialog;
+pub mod conflict_dialog;
 pub mod dialog_actions;
 pub mod employee_form;
 pub mod employee_table;
@@ -19,3 +20,4 @@ pub mod reset_dialog;
 pub mod sync_status;
 pub mod tab_link;
 pub mod toast;
+pub mod undo_reset;

@@ -113,6 +113,9 @@ fn role_name(role: &str) -> String {
 
 pub static EN: Texts = Texts {
     import: &super::import::EN,
+    conflict: &super::conflict::EN,
+    backups: &super::backups::EN,
+    undo_reset: &super::undo_reset::EN,
     app_name: "Punctaj",
     loading: "Loading…",
     cancel: "Cancel",
@@ -471,6 +474,8 @@ pub static EN: Texts = Texts {
     err_forbidden: "You are not allowed to do this.",
     err_not_found: "It does not exist (or was deleted).",
     err_conflict: "It already exists or changed meanwhile.",
+    err_row_changed: "Someone else changed this row meanwhile.",
+    err_too_large: "Larger than the configured maximum.",
     err_duplicate_name: "That name is already taken (or would share an archive folder with an existing name). Choose another name.",
     err_stale: "The data changed meanwhile. Download the synchronisation and try again.",
     err_invalid: "The data sent is not valid.",

@@ -25,6 +25,8 @@ pub fn error_message(t: &Texts, error: &SupabaseError) -> String {
         // The database's precise refusals (docs/database.md, "Errors").
         (Some("23505"), _) => t.err_duplicate_name,
         (Some("PT409"), _) => t.err_stale,
+        (Some("PT412"), _) => t.err_row_changed,
+        (Some("PT413"), _) => t.err_too_large,
         (_, kind) => kind_summary(t, kind),
     };
     match server_explanation(error) {

@@ -3,10 +3,13 @@
 //! One struct, [`Texts`], with one field per message; both languages are `static` values of it, so
 //! a message missing in one language does not compile. Messages with values are plain `fn`s.
 
+pub mod backups;
+pub mod conflict;
 mod en;
 mod errors;
 pub mod import;
 mod ro;
+pub mod undo_reset;
 
 use crate::browser::LOCAL_STORAGE;
 use leptos::prelude::*;
@@ -31,6 +34,15 @@ pub fn change_summary(t: &Texts, cloud: &punctaj_core::sync::CloudMeta) -> Strin
             .unwrap_or(&serde_json::Value::Null),
     );
     (t.lock_changed_by)(&who, &what, &when)
+}
+
+/// A size as people read it (B, KB, MB: powers of 1024).
+pub fn format_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_024 => format!("{bytes} B"),
+        1_024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1_024.0),
+        _ => format!("{:.2} MB", bytes as f64 / 1_048_576.0),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +135,12 @@ pub fn use_i18n() -> I18n {
 pub struct Texts {
     /// The import page's texts.
     pub import: &'static import::ImportTexts,
+    /// The conflict dialog's texts.
+    pub conflict: &'static conflict::ConflictTexts,
+    /// The backups card's texts.
+    pub backups: &'static backups::BackupTexts,
+    /// Undoing a reset.
+    pub undo_reset: &'static undo_reset::UndoResetTexts,
     // Common
     pub app_name: &'static str,
     pub loading: &'static str,
@@ -473,6 +491,10 @@ pub struct Texts {
     pub err_forbidden: &'static str,
     pub err_not_found: &'static str,
     pub err_conflict: &'static str,
+    /// An edit of a row someone else changed meanwhile (when no conflict dialog can ask).
+    pub err_row_changed: &'static str,
+    /// Larger than the configured maximum (a backup).
+    pub err_too_large: &'static str,
     pub err_duplicate_name: &'static str,
     pub err_stale: &'static str,
     pub err_invalid: &'static str,

@@ -113,6 +113,9 @@ fn role_name(role: &str) -> String {
 
 pub static RO: Texts = Texts {
     import: &super::import::RO,
+    conflict: &super::conflict::RO,
+    backups: &super::backups::RO,
+    undo_reset: &super::undo_reset::RO,
     app_name: "Punctaj",
     loading: "Se încarcă…",
     cancel: "Anulează",
@@ -473,6 +476,8 @@ pub static RO: Texts = Texts {
     err_forbidden: "Nu ai permisiunea pentru această acțiune.",
     err_not_found: "Nu există (sau a fost șters).",
     err_conflict: "Există deja sau s-a schimbat între timp.",
+    err_row_changed: "Altcineva a modificat rândul între timp.",
+    err_too_large: "Prea mare pentru limita configurată.",
     err_duplicate_name: "Numele există deja (sau ar folosi același dosar de arhivă ca un nume existent). Alege alt nume.",
     err_stale: "Datele s-au schimbat între timp. Descarcă sincronizarea și încearcă din nou.",
     err_invalid: "Datele trimise nu sunt valide.",

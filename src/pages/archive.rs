@@ -2,15 +2,24 @@
 //! downloaded (so it works offline). Opening one shows its table, with search; each can be saved
 //! as its JSON file. Legacy AFTER_RESET snapshots are hidden unless asked for.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use punctaj_core::archive::{ArchiveDocument, parse_archive_key};
+use punctaj_core::permissions::Capability;
 use punctaj_core::table::fold;
 
+use crate::api::ArchiveUndoState;
 use crate::browser;
 use crate::components::icon::{Icon, IconName};
 use crate::components::toast::use_toasts;
+use crate::components::undo_reset::{UndoResetButton, UndoScope, UndoneBadge, use_undo_states};
 use crate::i18n::{Texts, use_i18n};
+use crate::session::use_session;
 use crate::sync::{ArchiveProblem, ArchiveSummary, archive_text, use_sync};
+
+/// The archives that can be undone or were, by key (online only: offline, the list shows none).
+type UndoStates = Memo<HashMap<String, ArchiveUndoState>>;
 
 /// Newest first: by the key's stamp, then by the recorded time.
 fn newest_first(archives: &mut [ArchiveSummary]) {
@@ -90,6 +99,7 @@ pub fn ArchivePage() -> impl IntoView {
     });
     let back = Callback::new(move |()| opened.set(None));
     let open = Callback::new(move |archive: ArchiveSummary| opened.set(Some(archive)));
+    let undo = undo_states();
 
     view! {
         <section class="archive-page">
@@ -98,7 +108,7 @@ pub fn ArchivePage() -> impl IntoView {
                 Some(summary) => view! { <ArchiveDetail summary on_back=back /> }.into_any(),
                 None => view! {
                     <ArchiveFilters archives filter />
-                    <ArchiveList shown open />
+                    <ArchiveList shown open undo />
                 }
                 .into_any(),
             }}
@@ -176,8 +186,24 @@ fn ArchiveFilters(
     }
 }
 
+fn undo_states() -> UndoStates {
+    let states = use_undo_states(UndoScope::All);
+    Memo::new(move |_| {
+        states.with(|states| {
+            states
+                .iter()
+                .map(|state| (state.object_path.clone(), state.clone()))
+                .collect()
+        })
+    })
+}
+
 #[component]
-fn ArchiveList(shown: Memo<Vec<ArchiveSummary>>, open: Callback<ArchiveSummary>) -> impl IntoView {
+fn ArchiveList(
+    shown: Memo<Vec<ArchiveSummary>>,
+    open: Callback<ArchiveSummary>,
+    undo: UndoStates,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Show when=move || shown.with(Vec::is_empty)>
@@ -196,7 +222,7 @@ fn ArchiveList(shown: Memo<Vec<ArchiveSummary>>, open: Callback<ArchiveSummary>)
             </thead>
             <tbody>
                 <For each=move || shown.get() key=|a| (a.object.name.clone(), a.object.etag.clone()) let(archive)>
-                    <ArchiveItem archive open />
+                    <ArchiveItem archive open undo />
                 </For>
             </tbody>
         </table>
@@ -204,8 +230,30 @@ fn ArchiveList(shown: Memo<Vec<ArchiveSummary>>, open: Callback<ArchiveSummary>)
 }
 
 #[component]
-fn ArchiveItem(archive: ArchiveSummary, open: Callback<ArchiveSummary>) -> impl IntoView {
+fn ArchiveItem(
+    archive: ArchiveSummary,
+    open: Callback<ArchiveSummary>,
+    undo: UndoStates,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
+    let state = {
+        let key = archive.object.name.clone();
+        Memo::new(move |_| undo.with(|states| states.get(&key).cloned()))
+    };
+    let undo_button = move || {
+        state.get().filter(|s| s.undoable).and_then(|s| {
+            session
+                .can(Capability::Reset, s.institution_id)
+                .then(|| view! { <UndoResetButton archive=s /> })
+        })
+    };
+    let undone = move || {
+        state
+            .get()
+            .filter(|s| s.undone_at.is_some())
+            .map(|s| view! { " " <UndoneBadge archive=s /> })
+    };
     let after_reset = archive.after_reset;
     let problem = archive.problem.clone().map(|problem| {
         view! {
@@ -228,16 +276,18 @@ fn ArchiveItem(archive: ArchiveSummary, open: Callback<ArchiveSummary>) -> impl 
                 <Show when=move || after_reset>
                     " " <span class="badge">{move || i18n.texts().archive_after_reset_badge}</span>
                 </Show>
+                {undone}
             </td>
             <td>{place} {problem}</td>
             <td>{reset_by}</td>
             <td class="numeric">{count}</td>
             <td class="numeric">{total}</td>
-            <td>
+            <td class="row-actions">
                 <button class="button button-small" data-testid="archive-open"
                     on:click=move |_| open.run(archive.clone())>
                     {move || i18n.texts().archive_open}
                 </button>
+                {undo_button}
             </td>
         </tr>
     }

@@ -22,11 +22,13 @@
 //! - [`table`]: sorting and searching the employee table.
 //! - [`text`]: folding names to a plain form, shared by archive key slugs and the table.
 //! - [`sync`]: the forced-synchronisation decisions.
+//! - [`conflict`]: merging an edit with a change someone else made to the same row meanwhile.
 //! - [`live`]: live sync: the check schedule beside push, presence, round-trip history.
 //! - [`time`]: reading the timestamp formats met in the cloud and in legacy files.
 
 pub mod archive;
 pub mod canonical;
+pub mod conflict;
 pub mod legacy;
 pub mod live;
 pub mod model;

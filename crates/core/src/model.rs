@@ -37,6 +37,11 @@ pub fn is_fixed_column(column: &str) -> bool {
 pub struct City {
     pub id: i64,
     pub name: String,
+    /// Bumped by the cloud whenever this row's editable content changes; an edit names the
+    /// version its form opened with, so it cannot overwrite a change it never saw. 0 in a local
+    /// copy saved before row versions existed.
+    #[serde(default)]
+    pub row_version: i64,
     #[serde(default, with = "optional_instant")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, with = "optional_instant")]
@@ -67,6 +72,11 @@ pub struct Institution {
     /// Bumped by every change of the institution or its employees; a reset names the revision
     /// its archive was taken at, so it cannot zero scores the archive never saw.
     pub revision: i64,
+    /// Bumped by the cloud whenever this row's editable content changes; an edit names the
+    /// version its form opened with, so it cannot overwrite a change it never saw. 0 in a local
+    /// copy saved before row versions existed.
+    #[serde(default)]
+    pub row_version: i64,
     #[serde(default, with = "optional_instant")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, with = "optional_instant")]
@@ -101,6 +111,11 @@ pub struct Employee {
     /// Custom column → value; fixed columns never appear here.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// Bumped by the cloud whenever this row's editable content changes; an edit names the
+    /// version its form opened with, so it cannot overwrite a change it never saw. 0 in a local
+    /// copy saved before row versions existed.
+    #[serde(default)]
+    pub row_version: i64,
     #[serde(default, with = "optional_instant")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, with = "optional_instant")]
@@ -206,6 +221,7 @@ pub(crate) mod tests {
         City {
             id,
             name: name.to_owned(),
+            row_version: 1,
             created_at: None,
             updated_at: None,
             deleted_at: None,
@@ -223,6 +239,7 @@ pub(crate) mod tests {
                 .to_vec(),
             last_points_change_at: None,
             revision: 1,
+            row_version: 1,
             created_at: None,
             updated_at: None,
             deleted_at: None,
@@ -237,6 +254,7 @@ pub(crate) mod tests {
             punctaj,
             ultima_mod: None,
             fields: BTreeMap::new(),
+            row_version: 1,
             created_at: None,
             updated_at: None,
             deleted_at: None,

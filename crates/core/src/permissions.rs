@@ -117,10 +117,13 @@ pub enum Capability {
     Members,
     /// Force every client to download again.
     ForceSync,
+    /// Take, download and restore the server's backups, and set when they are taken: the
+    /// owner's alone (a restore replaces everything everyone synced).
+    Backups,
 }
 
 impl Capability {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Read,
         Self::Points,
         Self::Employees,
@@ -129,6 +132,7 @@ impl Capability {
         Self::Structure,
         Self::Members,
         Self::ForceSync,
+        Self::Backups,
     ];
 
     /// The first argument of `app.can`.
@@ -142,17 +146,21 @@ impl Capability {
             Self::Structure => "structure",
             Self::Members => "members",
             Self::ForceSync => "force_sync",
+            Self::Backups => "backups",
         }
     }
 }
 
 /// Whether `access` may use `capability`, in `institution_id` for the per-institution ones.
 ///
-/// Owners and admins may do everything. Without an institution, an institution role grants none
-/// of the per-institution capabilities.
+/// Owners may do everything, admins everything but the backups. Without an institution, an
+/// institution role grants none of the per-institution capabilities.
 pub fn can(access: &Access, capability: Capability, institution_id: Option<i64>) -> bool {
     if !access.is_granted() {
         return false;
+    }
+    if capability == Capability::Backups {
+        return access.global_role == Some(GlobalRole::Owner);
     }
     if matches!(
         access.global_role,
@@ -167,7 +175,7 @@ pub fn can(access: &Access, capability: Capability, institution_id: Option<i64>)
         Capability::Employees | Capability::Reset | Capability::Audit => {
             role_here == Some(InstitutionRole::Leader)
         }
-        Capability::Structure | Capability::Members => false,
+        Capability::Structure | Capability::Members | Capability::Backups => false,
     }
 }
 
@@ -274,6 +282,8 @@ mod tests {
         expect(Capability::Structure, Some(HERE), [Y, Y, N, N, N, N, N]);
         expect(Capability::Members, None, [Y, Y, N, N, N, N, N]);
         expect(Capability::ForceSync, None, [Y, Y, Y, Y, Y, Y, N]);
+        expect(Capability::Backups, None, [Y, N, N, N, N, N, N]);
+        expect(Capability::Backups, Some(HERE), [Y, N, N, N, N, N, N]);
     }
 
     #[test]
@@ -308,7 +318,8 @@ mod tests {
                 "audit",
                 "structure",
                 "members",
-                "force_sync"
+                "force_sync",
+                "backups"
             ]
         );
         for role in GlobalRole::ALL {

@@ -314,17 +314,20 @@ async fn sql_hash_equals_rust_hash_through_hostile_text_deletes_restores_and_poi
         (
             "a city name with a newline",
             "rename_city",
-            json!({"p_city_id": city_id, "p_name": "Line\nbreak"}),
+            json!({"p_city_id": city_id, "p_name": "Line\nbreak",
+                   "p_expected_version": backend.row_version("cities", city_id).await}),
         ),
         (
             "an institution name with a CR",
             "rename_institution",
-            json!({"p_institution_id": institution, "p_name": "Carriage\rreturn"}),
+            json!({"p_institution_id": institution, "p_name": "Carriage\rreturn",
+                   "p_expected_version": backend.row_version("institutions", institution).await}),
         ),
         (
             "a rank with a line separator",
             "set_institution_ranks",
-            json!({"p_institution_id": institution, "p_ranks": ["A", "B\u{2028}C"]}),
+            json!({"p_institution_id": institution, "p_ranks": ["A", "B\u{2028}C"],
+                   "p_expected_version": backend.row_version("institutions", institution).await}),
         ),
         (
             "a rank with a C1 control",
@@ -334,7 +337,8 @@ async fn sql_hash_equals_rust_hash_through_hostile_text_deletes_restores_and_poi
         (
             "a column with a tab",
             "set_institution_columns",
-            json!({"p_institution_id": institution, "p_columns": ["A\tB"], "p_renames": {}}),
+            json!({"p_institution_id": institution, "p_columns": ["A\tB"], "p_renames": {},
+                   "p_expected_version": backend.row_version("institutions", institution).await}),
         ),
     ] {
         refused(&backend, label, function, args, "22023").await;
@@ -361,7 +365,8 @@ async fn sql_hash_equals_rust_hash_through_hostile_text_deletes_restores_and_poi
         "an edit of the fields",
         "update_employee",
         json!({"p_employee_id": plain, "p_rank": 3,
-               "p_fields": {"NUME IC": "Țuțu \"Nou\"", "ÎNCEPUT": "2026\\03"}}),
+               "p_fields": {"NUME IC": "Țuțu \"Nou\"", "ÎNCEPUT": "2026\\03"},
+               "p_expected_version": backend.row_version("employees", &plain).await}),
     )
     .await;
     step(
@@ -377,7 +382,8 @@ async fn sql_hash_equals_rust_hash_through_hostile_text_deletes_restores_and_poi
         "set_institution_columns",
         json!({"p_institution_id": institution,
                "p_columns": ["NUME IC", "Poreclă ✨", "a renamed ă", "RANK", "ROLE", "PUNCTAJ", "ULTIMA_MOD", "ÎNCEPUT"],
-               "p_renames": {"a lower": "a renamed ă"}}),
+               "p_renames": {"a lower": "a renamed ă"},
+               "p_expected_version": backend.row_version("institutions", institution).await}),
     )
     .await;
     step(
@@ -385,7 +391,8 @@ async fn sql_hash_equals_rust_hash_through_hostile_text_deletes_restores_and_poi
         "the ladder grows",
         "set_institution_ranks",
         json!({"p_institution_id": institution,
-               "p_ranks": ["Începător", "Căpitan \"Șef\"", "O'Brien \\ boss", "<b>Șerif</b> 🤠", "Al 5-lea"]}),
+               "p_ranks": ["Începător", "Căpitan \"Șef\"", "O'Brien \\ boss", "<b>Șerif</b> 🤠", "Al 5-lea"],
+               "p_expected_version": backend.row_version("institutions", institution).await}),
     )
     .await;
     step(
@@ -427,7 +434,8 @@ async fn sql_hash_equals_rust_hash_through_hostile_text_deletes_restores_and_poi
         &backend,
         "renaming the city to another non-ASCII name",
         "rename_city",
-        json!({"p_city_id": city_id, "p_name": "Ñandú Œuvre ß 日本 \\\\"}),
+        json!({"p_city_id": city_id, "p_name": "Ñandú Œuvre ß 日本 \\\\",
+               "p_expected_version": backend.row_version("cities", city_id).await}),
     )
     .await;
     step(

@@ -191,7 +191,8 @@ async fn unicode_spaces_in_names_are_trimmed_like_ascii_spaces() {
         .rpc(
             Some(&owner),
             "rename_institution",
-            json!({"p_institution_id": institution, "p_name": "Medici\u{a0}"}),
+            json!({"p_institution_id": institution, "p_name": "Medici\u{a0}",
+                   "p_expected_version": backend.row_version("institutions", institution).await}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -211,7 +212,8 @@ async fn unicode_spaces_in_names_are_trimmed_like_ascii_spaces() {
         ("create_city", json!({"p_name": "\u{a0}\u{a0}"})),
         (
             "rename_city",
-            json!({"p_city_id": blackwater, "p_name": "\u{2002}\u{3000}"}),
+            json!({"p_city_id": blackwater, "p_name": "\u{2002}\u{3000}",
+                   "p_expected_version": backend.row_version("cities", blackwater).await}),
         ),
         (
             "create_institution",
@@ -219,7 +221,8 @@ async fn unicode_spaces_in_names_are_trimmed_like_ascii_spaces() {
         ),
         (
             "rename_institution",
-            json!({"p_institution_id": institution, "p_name": "\u{202f}\u{a0} "}),
+            json!({"p_institution_id": institution, "p_name": "\u{202f}\u{a0} ",
+                   "p_expected_version": backend.row_version("institutions", institution).await}),
         ),
     ] {
         let (status, body) = backend.rpc(Some(&owner), function, args).await;
@@ -273,7 +276,8 @@ async fn invisible_and_bidi_control_characters_are_refused_in_names() {
             ("create_city", json!({"p_name": c.to_string()})),
             (
                 "rename_city",
-                json!({"p_city_id": blackwater, "p_name": format!("{c}BlackWater")}),
+                json!({"p_city_id": blackwater, "p_name": format!("{c}BlackWater"),
+                       "p_expected_version": backend.row_version("cities", blackwater).await}),
             ),
             (
                 "create_institution",
@@ -281,7 +285,8 @@ async fn invisible_and_bidi_control_characters_are_refused_in_names() {
             ),
             (
                 "rename_institution",
-                json!({"p_institution_id": politie, "p_name": format!("Politie{c}")}),
+                json!({"p_institution_id": politie, "p_name": format!("Politie{c}"),
+                       "p_expected_version": backend.row_version("institutions", politie).await}),
             ),
         ] {
             let (status, body) = backend.rpc(Some(&owner), function, args).await;

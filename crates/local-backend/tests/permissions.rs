@@ -491,6 +491,14 @@ impl Ctx {
         self.send(request).await
     }
 
+    /// The row_version a client would send back (0011_row_versions); null without a row.
+    async fn row_version(&self, table: &str, id: Option<impl std::fmt::Display>) -> Option<i64> {
+        match id {
+            Some(id) => Some(self.backend.row_version(table, id).await),
+            None => None,
+        }
+    }
+
     fn institution(&self, target: Target, prep: &Prep) -> i64 {
         match target {
             Target::Own => self.own,
@@ -809,7 +817,8 @@ impl Ctx {
                     actor,
                     "update_employee",
                     json!({"p_employee_id": prep.employee, "p_rank": null,
-                           "p_fields": {"DISCORD": name, "NUME IC": name}}),
+                           "p_fields": {"DISCORD": name, "NUME IC": name},
+                           "p_expected_version": self.row_version("employees", prep.employee.as_deref()).await}),
                 )
                 .await
             }
@@ -837,7 +846,8 @@ impl Ctx {
                 self.rpc(
                     actor,
                     "rename_city",
-                    json!({"p_city_id": prep.city, "p_name": format!("{name} renamed")}),
+                    json!({"p_city_id": prep.city, "p_name": format!("{name} renamed"),
+                           "p_expected_version": self.row_version("cities", prep.city).await}),
                 )
                 .await
             }
@@ -863,7 +873,8 @@ impl Ctx {
                     actor,
                     "rename_institution",
                     json!({"p_institution_id": self.institution(t, prep),
-                           "p_name": format!("{name} renamed")}),
+                           "p_name": format!("{name} renamed"),
+                           "p_expected_version": self.row_version("institutions", Some(self.institution(t, prep))).await}),
                 )
                 .await
             }
@@ -872,7 +883,8 @@ impl Ctx {
                     actor,
                     "set_institution_ranks",
                     json!({"p_institution_id": self.institution(t, prep),
-                           "p_ranks": ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"]}),
+                           "p_ranks": ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"],
+                           "p_expected_version": self.row_version("institutions", Some(self.institution(t, prep))).await}),
                 )
                 .await
             }
@@ -882,7 +894,8 @@ impl Ctx {
                     "set_institution_columns",
                     json!({"p_institution_id": self.institution(t, prep),
                            "p_columns": ["DISCORD", "NUME IC", "SERIE DE BULETIN", "EXTRA"],
-                           "p_renames": {}}),
+                           "p_renames": {},
+                           "p_expected_version": self.row_version("institutions", Some(self.institution(t, prep))).await}),
                 )
                 .await
             }

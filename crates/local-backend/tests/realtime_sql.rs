@@ -423,7 +423,8 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
         &backend,
         &owner,
         "rename_city",
-        json!({"p_city_id": city, "p_name": city_name}),
+        json!({"p_city_id": city, "p_name": city_name,
+               "p_expected_version": backend.row_version("cities", city).await}),
     )
     .await;
     expect_one(
@@ -439,7 +440,8 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
         &backend,
         &owner,
         "rename_city",
-        json!({"p_city_id": city, "p_name": city_name}),
+        json!({"p_city_id": city, "p_name": city_name,
+               "p_expected_version": backend.row_version("cities", city).await}),
     )
     .await;
     assert_eq!(body["changed"], json!(false));
@@ -469,7 +471,8 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
         &backend,
         &owner,
         "rename_institution",
-        json!({"p_institution_id": institution, "p_name": inst_name}),
+        json!({"p_institution_id": institution, "p_name": inst_name,
+               "p_expected_version": backend.row_version("institutions", institution).await}),
     )
     .await;
     expect_one(
@@ -485,7 +488,8 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
         &backend,
         &owner,
         "set_institution_ranks",
-        json!({"p_institution_id": institution, "p_ranks": ["Cadet", "Agent", "Șef"]}),
+        json!({"p_institution_id": institution, "p_ranks": ["Cadet", "Agent", "Șef"],
+               "p_expected_version": backend.row_version("institutions", institution).await}),
     )
     .await;
     expect_one(
@@ -501,7 +505,8 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
         &backend,
         &owner,
         "set_institution_columns",
-        json!({"p_institution_id": institution, "p_columns": ["NUME IC", "DISCORD"]}),
+        json!({"p_institution_id": institution, "p_columns": ["NUME IC", "DISCORD"],
+               "p_expected_version": backend.row_version("institutions", institution).await}),
     )
     .await;
     expect_one(
@@ -535,7 +540,8 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
         &backend,
         &owner,
         "update_employee",
-        json!({"p_employee_id": employee, "p_rank": 2, "p_fields": null, "p_punctaj": 7}),
+        json!({"p_employee_id": employee, "p_rank": 2, "p_fields": null, "p_punctaj": 7,
+               "p_expected_version": backend.row_version("employees", &employee).await}),
     )
     .await;
     expect_one(&backend, "update_employee", &mine, own, &forbidden).await;
@@ -546,7 +552,8 @@ async fn every_rpc_bump_broadcasts_once_with_its_scopes_and_no_row_data() {
         &owner,
         "set_institution_columns",
         json!({"p_institution_id": institution, "p_columns": ["NUME", "DISCORD"],
-               "p_renames": {"NUME IC": "NUME"}}),
+               "p_renames": {"NUME IC": "NUME"},
+               "p_expected_version": backend.row_version("institutions", institution).await}),
     )
     .await;
     let both = vec!["structure".to_string(), inst(institution)];

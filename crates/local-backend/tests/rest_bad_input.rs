@@ -517,7 +517,7 @@ async fn permission_errors_from_the_real_functions() {
         .rpc(
             Some(&owner),
             "rename_city",
-            json!({"p_city_id": 999, "p_name": "X"}),
+            json!({"p_city_id": 999, "p_name": "X", "p_expected_version": 1}),
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");

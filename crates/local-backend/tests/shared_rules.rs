@@ -541,7 +541,8 @@ async fn change_points_stores_what_core_apply_delta_predicts_at_the_limits() {
             .rpc(
                 Some(&owner),
                 "update_employee",
-                json!({"p_employee_id": employee, "p_rank": null, "p_fields": null, "p_punctaj": start}),
+                json!({"p_employee_id": employee, "p_rank": null, "p_fields": null, "p_punctaj": start,
+                       "p_expected_version": backend.row_version("employees", &employee).await}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "set score {start}: {body}");

@@ -8,7 +8,7 @@ use punctaj_core::sync::DownloadStep;
 
 use crate::components::icon::{Icon, IconName};
 use crate::components::progress_bar::ProgressBar;
-use crate::i18n::{Texts, change_summary, error_message, use_i18n};
+use crate::i18n::{Texts, change_summary, error_message, format_bytes, use_i18n};
 use crate::sync::{DownloadError, DownloadState, start_download, use_sync};
 
 fn step_label(t: &Texts, step: DownloadStep) -> &'static str {
@@ -28,14 +28,6 @@ fn download_error_text(t: &Texts, error: &DownloadError) -> String {
         DownloadError::HashMismatch { .. } => t.download_hash_mismatch.to_string(),
     };
     (t.download_failed)(&why)
-}
-
-fn format_bytes(bytes: u64) -> String {
-    match bytes {
-        0..1_024 => format!("{bytes} B"),
-        1_024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1_024.0),
-        _ => format!("{:.2} MB", bytes as f64 / 1_048_576.0),
-    }
 }
 
 #[component]

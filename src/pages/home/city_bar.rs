@@ -10,6 +10,7 @@ use crate::components::icon::{Icon, IconName};
 use crate::components::name_dialog::NameDialog;
 use crate::components::tab_link::TabLink;
 use crate::components::toast::use_toasts;
+use crate::edit::{EditEnd, EditTarget, Editor, RowEdit, name_values};
 use crate::i18n::use_i18n;
 use crate::mutation::Mutation;
 use crate::routes;
@@ -123,18 +124,31 @@ fn CityDialogs(
             );
         })
     };
-    let rename = Callback::new(move |name: String| {
-        let Some(city) = chosen() else { return };
-        let client = session.client();
-        let shown = name.clone();
-        mutation.run(
-            async move { api::rename_city(&client, city.id, &name).await },
-            move |_| {
-                toasts.success((i18n.texts().city_renamed)(&shown));
-                dialog.set(None);
-            },
-        );
-    });
+    // The rename remembers the city as the dialog opened it: a change saved meanwhile by someone
+    // else is merged or put to the user, never overwritten.
+    let editor = Editor::new(mutation);
+    let rename = move |city: City| {
+        Callback::new(move |name: String| {
+            let edit = RowEdit {
+                target: EditTarget::CityName { id: city.id },
+                base: name_values(&city.name),
+                base_version: city.row_version,
+                mine: name_values(&name),
+            };
+            let shown = name.clone();
+            editor.run(
+                edit,
+                Callback::new(move |end| {
+                    match end {
+                        EditEnd::Saved => toasts.success((i18n.texts().city_renamed)(&shown)),
+                        EditEnd::KeptTheirs => toasts.success(i18n.texts().conflict.kept_theirs),
+                        EditEnd::RowGone => {}
+                    }
+                    dialog.set(None);
+                }),
+            );
+        })
+    };
     let delete = Callback::new(move |()| {
         let Some(city) = chosen() else { return };
         let client = session.client();
@@ -163,19 +177,22 @@ fn CityDialogs(
             }
             .into_any(),
         ),
-        CityDialog::Rename => Some(
-            view! {
-                <NameDialog
-                    title=Signal::derive(move || i18n.texts().city_rename.to_string())
-                    label=name_label
-                    initial=chosen().map(|city| city.name).unwrap_or_default()
-                    busy=mutation.busy
-                    on_submit=rename
-                    on_close=close
-                />
-            }
-            .into_any(),
-        ),
+        CityDialog::Rename => {
+            let city = chosen()?;
+            Some(
+                view! {
+                    <NameDialog
+                        title=Signal::derive(move || i18n.texts().city_rename.to_string())
+                        label=name_label
+                        initial=city.name.clone()
+                        busy=mutation.busy
+                        on_submit=rename(city)
+                        on_close=close
+                    />
+                }
+                .into_any(),
+            )
+        }
         CityDialog::Delete => {
             let name = chosen().map(|city| city.name).unwrap_or_default();
             Some(

@@ -4,9 +4,8 @@
 use leptos::prelude::*;
 use punctaj_core::model::{City, Institution};
 use punctaj_core::permissions::Capability;
-use punctaj_supabase::SupabaseError;
 
-use crate::api::{self, MutationOutcome};
+use crate::api;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::icon::{Icon, IconName};
 use crate::components::institution_editor::{
@@ -15,11 +14,12 @@ use crate::components::institution_editor::{
 use crate::components::name_dialog::NameDialog;
 use crate::components::tab_link::TabLink;
 use crate::components::toast::use_toasts;
+use crate::edit::{EditEnd, EditTarget, Editor, RowEdit, name_values, structure_values};
 use crate::i18n::use_i18n;
 use crate::mutation::Mutation;
 use crate::routes;
 use crate::session::use_session;
-use crate::sync::{SyncEngine, adopt_own_change, use_sync};
+use crate::sync::use_sync;
 
 use super::go_to::use_go_to;
 
@@ -104,30 +104,6 @@ fn InstitutionActions(
     }
 }
 
-/// A new ladder and column list: up to two RPCs, each adopted in turn, so that this client never
-/// locks itself. Answers the last change's outcome.
-async fn save_structure(
-    engine: SyncEngine,
-    current: Institution,
-    draft: InstitutionDraft,
-) -> Result<MutationOutcome, SupabaseError> {
-    let client = engine.session.client();
-    let ranks_changed = draft.ranks != current.ranks;
-    let columns_changed = draft.columns != current.columns || !draft.renames.is_empty();
-    let mut last = None;
-    if ranks_changed {
-        let outcome = api::set_institution_ranks(&client, current.id, &draft.ranks).await?;
-        adopt_own_change(engine, &outcome, Vec::new()).await;
-        last = Some(outcome);
-    }
-    match last {
-        Some(outcome) if !columns_changed => Ok(outcome),
-        _ => {
-            api::set_institution_columns(&client, current.id, &draft.columns, &draft.renames).await
-        }
-    }
-}
-
 /// The open dialog, if any, and what its confirmation does.
 #[component]
 fn InstitutionDialogs(
@@ -137,7 +113,6 @@ fn InstitutionDialogs(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let sync = use_sync();
     let toasts = use_toasts();
     let mutation = Mutation::new();
     let go_to = use_go_to();
@@ -175,25 +150,44 @@ fn InstitutionDialogs(
             );
         })
     };
-    let rename = Callback::new(move |name: String| {
-        let Some(institution) = chosen() else { return };
-        let client = session.client();
-        let shown = name.clone();
-        mutation.run(
-            async move { api::rename_institution(&client, institution.id, &name).await },
-            move |_| {
-                toasts.success((i18n.texts().institution_renamed)(&shown));
-                dialog.set(None);
-            },
-        );
-    });
-    let structure = Callback::new(move |draft: InstitutionDraft| {
-        let Some(current) = chosen() else { return };
-        mutation.run(save_structure(sync, current, draft), move |_| {
-            toasts.success(i18n.texts().structure_saved);
+    // Both edits remember the institution as the dialog opened it: a change saved meanwhile by
+    // someone else is merged or put to the user, never overwritten.
+    let editor = Editor::new(mutation);
+    let finish = move |saved: String| {
+        Callback::new(move |end| {
+            match end {
+                EditEnd::Saved => toasts.success(saved.clone()),
+                EditEnd::KeptTheirs => toasts.success(i18n.texts().conflict.kept_theirs),
+                EditEnd::RowGone => {}
+            }
             dialog.set(None);
-        });
-    });
+        })
+    };
+    let rename = move |institution: Institution| {
+        Callback::new(move |name: String| {
+            let edit = RowEdit {
+                target: EditTarget::InstitutionName { id: institution.id },
+                base: name_values(&institution.name),
+                base_version: institution.row_version,
+                mine: name_values(&name),
+            };
+            editor.run(edit, finish((i18n.texts().institution_renamed)(&name)));
+        })
+    };
+    let structure = move |institution: Institution| {
+        Callback::new(move |draft: InstitutionDraft| {
+            let edit = RowEdit {
+                target: EditTarget::InstitutionStructure {
+                    id: institution.id,
+                    renames: draft.renames,
+                },
+                base: structure_values(&institution.ranks, &institution.columns),
+                base_version: institution.row_version,
+                mine: structure_values(&draft.ranks, &draft.columns),
+            };
+            editor.run(edit, finish(i18n.texts().structure_saved.to_string()));
+        })
+    };
     let delete = Callback::new(move |()| {
         let Some(institution) = chosen() else { return };
         let client = session.client();
@@ -228,9 +222,9 @@ fn InstitutionDialogs(
                 <NameDialog
                     title=Signal::derive(move || i18n.texts().institution_rename.to_string())
                     label=Signal::derive(move || i18n.texts().institution_name.to_string())
-                    initial=current.name
+                    initial=current.name.clone()
                     busy=mutation.busy
-                    on_submit=rename
+                    on_submit=rename(current)
                     on_close=close
                 />
             }
@@ -238,10 +232,10 @@ fn InstitutionDialogs(
             InstitutionDialog::Structure => view! {
                 <InstitutionEditor
                     title=Signal::derive(move || i18n.texts().institution_structure.to_string())
-                    ranks=current.ranks
-                    columns=current.columns
+                    ranks=current.ranks.clone()
+                    columns=current.columns.clone()
                     busy=mutation.busy
-                    on_submit=structure
+                    on_submit=structure(current)
                     on_close=close
                 />
             }

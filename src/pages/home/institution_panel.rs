@@ -17,6 +17,8 @@ use crate::components::icon::{Icon, IconName};
 use crate::components::points_dialog::{PointsChange, PointsDialog, PointsMode};
 use crate::components::reset_dialog::ResetDialog;
 use crate::components::toast::use_toasts;
+use crate::components::undo_reset::{UndoResetButton, UndoScope, use_undo_states};
+use crate::edit::{EditEnd, EditTarget, Editor, RowEdit, employee_values};
 use crate::i18n::{Texts, error_message, use_i18n};
 use crate::mutation::Mutation;
 use crate::session::use_session;
@@ -181,8 +183,19 @@ fn PanelToolbar(
                     <Icon name=IconName::Reset />
                     {move || i18n.texts().reset_button}
                 </button>
+                <UndoLastReset institution_id />
             </Show>
         </div>
+    }
+}
+
+/// "Undo the reset" while this institution's last reset can be undone.
+#[component]
+fn UndoLastReset(institution_id: Memo<i64>) -> impl IntoView {
+    let undoable = use_undo_states(UndoScope::Institution(institution_id));
+    move || {
+        let archive = undoable.with(|states| states.first().cloned())?;
+        Some(view! { <UndoResetButton archive /> })
     }
 }
 
@@ -237,24 +250,31 @@ fn PanelDialogs(
             },
         );
     });
-    // Only what the user changed is sent: what someone else changed meanwhile (points added
-    // while this form still shows the values it opened with) is never overwritten.
+    // The edit remembers the employee as the form opened it: only what the user changed is sent,
+    // and a change saved meanwhile by someone else (points added while the form was open) is
+    // merged or put to the user, never overwritten.
+    let editor = Editor::new(mutation);
     let edit_employee = move |employee: &Employee| {
         let before = employee.clone();
         Callback::new(move |draft: EmployeeDraft| {
-            let client = session.client();
-            let id = before.id.clone();
-            let rank = (draft.rank != before.rank).then_some(draft.rank);
-            let fields = (draft.fields != before.fields).then_some(draft.fields);
-            let punctaj = (draft.punctaj != before.punctaj).then_some(draft.punctaj);
-            mutation.run(
-                async move {
-                    api::update_employee(&client, &id, rank, fields.as_ref(), punctaj).await
+            let edit = RowEdit {
+                target: EditTarget::Employee {
+                    id: before.id.clone(),
                 },
-                move |_| {
-                    toasts.success(i18n.texts().employee_saved);
+                base: employee_values(before.rank, &before.fields, before.punctaj),
+                base_version: before.row_version,
+                mine: employee_values(draft.rank, &draft.fields, draft.punctaj),
+            };
+            editor.run(
+                edit,
+                Callback::new(move |end| {
+                    match end {
+                        EditEnd::Saved => toasts.success(i18n.texts().employee_saved),
+                        EditEnd::KeptTheirs => toasts.success(i18n.texts().conflict.kept_theirs),
+                        EditEnd::RowGone => {}
+                    }
                     dialog.set(None);
-                },
+                }),
             );
         })
     };

@@ -1,6 +1,6 @@
 //! Settings: the account and language, the synchronisation (the local copy, "FORȚEAZĂ
 //! SINCRONIZARE CLOUD", who is online on which version, the last 100 entries of the sync log),
-//! the connection's health and alerts, and the Supabase connection.
+//! the connection's health and alerts, the owner's backups, and the Supabase connection.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -21,6 +21,10 @@ use crate::i18n::{error_message, use_i18n};
 use crate::pages::config_problem::ConfigForm;
 use crate::session::use_session;
 use crate::sync::{adopt_own_change, forget_local_copy, start_download, use_sync};
+
+mod backups;
+
+use backups::BackupsCard;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -54,6 +58,9 @@ pub fn SettingsPage() -> impl IntoView {
                 <HealthPanel />
                 <AlertSettings />
             </section>
+            <Show when=move || session.can(Capability::Backups, None)>
+                <BackupsCard />
+            </Show>
             <ConnectionSettings />
         </section>
     }

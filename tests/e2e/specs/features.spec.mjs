@@ -199,6 +199,86 @@ test('saving a member never overwrites points someone else added while the form 
   assert.deepEqual(page.consoleErrors, []);
 });
 
+test('two people edit the same member: the second sees both values in the conflict dialog, and nothing is overwritten silently', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const leader = await signedIn(app, cleanup, 'leader@punctaj.test');
+  const owner = await signedIn(app, cleanup, 'owner@punctaj.test');
+  for (const page of [leader, owner]) await openInstitution(page, 'Politie');
+  const id = await rowWhere(leader, 'DISCORD', 'Sintact').getAttribute('data-employee-id');
+
+  // The leader opens the form and types; the owner saves another name for the same member first.
+  await tick(leader, rowWhere(leader, 'DISCORD', 'Sintact'));
+  await byTestId(leader, 'employee-edit').click();
+  const mine = 'Rocky "B" <b>Ștefan</b>';
+  await fillEmployeeForm(leader, { fields: { 'NUME IC': mine, 'SERIE DE BULETIN': 'B-2' } });
+  await tick(owner, rowWhere(owner, 'DISCORD', 'Sintact'));
+  await byTestId(owner, 'employee-edit').click();
+  await fillEmployeeForm(owner, { fields: { 'NUME IC': 'Rocky A' } });
+  await toast(owner, 'success', () => byTestId(owner, 'employee-save').click());
+
+  // The leader locks and downloads; the open form keeps what was typed.
+  await byTestId(leader, 'lock-overlay').waitFor({ timeout: 5_000 });
+  await byTestId(leader, 'download-sync').click();
+  await byTestId(leader, 'lock-overlay').waitFor({ state: 'detached', timeout: 30_000 });
+  const form = byTestId(leader, 'employee-form');
+  assert.equal(await form.locator('[data-testid="employee-field"][data-column="NUME IC"]').inputValue(), mine);
+
+  // Saving meets the owner's change: the dialog shows the three values of the one contested field.
+  await byTestId(leader, 'employee-save').click();
+  const dialog = byTestId(leader, 'conflict-dialog');
+  await dialog.waitFor({ timeout: 10_000 });
+  const shown = await dialog.locator('[data-testid="conflict-field"]').evaluateAll((trs) =>
+    trs.map((tr) => ({
+      field: tr.dataset.field,
+      base: tr.querySelector('.conflict-base').dataset.value,
+      mine: tr.querySelector('.conflict-mine').dataset.value,
+      theirs: tr.querySelector('.conflict-theirs').dataset.value,
+    })),
+  );
+  assert.deepEqual(shown, [{ field: 'NUME IC', base: 'Rocky Jay', mine, theirs: 'Rocky A' }]);
+  const stored = () => rows(backend, `select fields->>'NUME IC' as name, fields->>'SERIE DE BULETIN' as serie from employees where id = '${id}'`);
+  assert.deepEqual(await stored(), [{ name: 'Rocky A', serie: 'J82B48Z62' }], 'nothing was written while the dialog asks');
+
+  // Keeping mine saves the leader's values against the owner's version.
+  await toast(leader, 'success', () => byTestId(dialog, 'conflict-keep-mine').click());
+  await dialog.waitFor({ state: 'detached' });
+  await form.waitFor({ state: 'detached' });
+  assert.deepEqual(await stored(), [{ name: mine, serie: 'B-2' }]);
+  assert.deepEqual(leader.consoleErrors, []);
+});
+
+test('a rename that meets another rename: taking the cloud\'s name saves nothing of mine', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const page = await signedIn(app, cleanup, 'owner@punctaj.test');
+  await openCity(page, 'Valentine');
+  await byTestId(page, 'city-rename').click();
+  await byTestId(page, 'name-input').fill('Valentine B');
+
+  const admin = (await backend.signIn('admin@punctaj.test')).access_token;
+  const [city] = await rows(backend, `select id, row_version from cities where name = 'Valentine'`);
+  const renamed = await backend.rpc('rename_city', { p_city_id: city.id, p_name: 'Valentine A', p_expected_version: Number(city.row_version) }, admin);
+  assert.equal(renamed.status, 200);
+  await byTestId(page, 'lock-overlay').waitFor({ timeout: 5_000 });
+  await byTestId(page, 'download-sync').click();
+  await byTestId(page, 'lock-overlay').waitFor({ state: 'detached', timeout: 30_000 });
+  assert.equal(await byTestId(page, 'name-input').inputValue(), 'Valentine B');
+
+  await byTestId(page, 'name-save').click();
+  const dialog = byTestId(page, 'conflict-dialog');
+  await dialog.waitFor({ timeout: 10_000 });
+  const field = dialog.locator('[data-testid="conflict-field"][data-field="name"]');
+  assert.equal(await field.locator('.conflict-base').getAttribute('data-value'), 'Valentine');
+  assert.equal(await field.locator('.conflict-mine').getAttribute('data-value'), 'Valentine B');
+  assert.equal(await field.locator('.conflict-theirs').getAttribute('data-value'), 'Valentine A');
+  const version = async () => (await rows(backend, 'select version from sync_metadata'))[0].version;
+  const before = await version();
+  assert.match(await toast(page, 'success', () => byTestId(dialog, 'conflict-take-theirs').click()), /cloud/);
+  await byTestId(page, 'name-dialog').waitFor({ state: 'detached' });
+  assert.deepEqual(await rows(backend, `select name from cities where id = ${city.id}`), [{ name: 'Valentine A' }]);
+  assert.equal(await version(), before, 'taking the cloud\'s name changes nothing');
+  assert.deepEqual(page.consoleErrors, []);
+});
+
 // 2. Structure ------------------------------------------------------------------------------------
 
 test('an admin builds, edits, deletes and restores cities and institutions', async (t) => {
@@ -385,9 +465,10 @@ test('the audit log shows who changed what, filters, pages, and is not offered t
     const { status } = await backend.rpc('change_points', { p_institution_id: 1, p_employee_ids: politie, p_delta: 1 }, leader);
     assert.equal(status, 200);
   }
-  const josef = (await rows(backend, "select id, rank from employees where fields->>'DISCORD' = 'Josef'"))[0];
-  assert.equal((await backend.rpc('update_employee', { p_employee_id: josef.id, p_rank: 2, p_fields: null }, leader)).status, 200);
-  assert.equal((await backend.rpc('rename_city', { p_city_id: 3, p_name: 'Valentine Nouă' }, owner)).status, 200);
+  const josef = (await rows(backend, "select id, rank, row_version from employees where fields->>'DISCORD' = 'Josef'"))[0];
+  assert.equal((await backend.rpc('update_employee', { p_employee_id: josef.id, p_rank: 2, p_fields: null, p_expected_version: Number(josef.row_version) }, leader)).status, 200);
+  const valentine = (await rows(backend, 'select row_version from cities where id = 3'))[0];
+  assert.equal((await backend.rpc('rename_city', { p_city_id: 3, p_name: 'Valentine Nouă', p_expected_version: Number(valentine.row_version) }, owner)).status, 200);
   const medici = (await rows(backend, 'select id from employees where institution_id = 4 and deleted_at is null limit 2')).map((row) => row.id);
   assert.equal((await backend.rpc('change_points', { p_institution_id: 4, p_employee_ids: medici, p_delta: 3 }, owner)).status, 200);
 
@@ -554,6 +635,64 @@ test('settings: language, sync log, forgetting the local copy, and the connectio
 });
 
 // 7. Archive --------------------------------------------------------------------------------------
+
+test('the owner backs up now, downloads the backup, and restores it: every browser locks once and shows the restored scores', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const admin = await signedIn(app, cleanup, 'admin@punctaj.test');
+  await byTestId(admin, 'nav-settings').click();
+  await byTestId(admin, 'local-copy-summary').waitFor();
+  assert.equal(await byTestId(admin, 'backups').count(), 0, 'backups are the owner\'s alone');
+
+  const page = await signedIn(app, cleanup, 'owner@punctaj.test');
+  await byTestId(page, 'nav-settings').click();
+  await byTestId(page, 'backup-list').waitFor();
+  await toast(page, 'success', () => byTestId(page, 'backup-now').click());
+  const manual = page.locator('[data-testid="backup-item"][data-kind="manual"]');
+  await manual.first().waitFor();
+  assert.equal(await manual.count(), 1);
+  assert.match(await manual.textContent(), /3 orașe, 6 instituții/);
+  const day = await manual.getAttribute('data-local-date');
+  const scores = () => rows(backend, 'select id, punctaj from employees order by id');
+  const before = await scores();
+
+  // The file is the snapshot, plain JSON.
+  const [download] = await Promise.all([page.waitForEvent('download'), manual.locator('[data-testid="backup-download"]').click()]);
+  const document = JSON.parse(await readFile(await download.path(), 'utf8'));
+  assert.equal(document.format, 'punctaj-backup');
+  assert.equal(document.employees.length, before.length);
+
+  // Someone adds points; the owner's browser locks and downloads them.
+  const leader = (await backend.signIn('leader@punctaj.test')).access_token;
+  const ids = (await rows(backend, 'select id from employees where institution_id = 1 and deleted_at is null order by id limit 3')).map((r) => r.id);
+  assert.equal((await backend.rpc('change_points', { p_institution_id: 1, p_employee_ids: ids, p_delta: 7 }, leader)).status, 200);
+  await byTestId(page, 'lock-overlay').waitFor({ timeout: 5_000 });
+  await byTestId(page, 'download-sync').click();
+  await byTestId(page, 'lock-overlay').waitFor({ state: 'detached', timeout: 30_000 });
+  assert.notDeepEqual(await scores(), before);
+
+  // Restoring asks for the backup's day; then the scores are the backup's again.
+  const viewer = await signedIn(app, cleanup, 'viewer@punctaj.test');
+  await openInstitution(viewer, 'Politie');
+  await manual.locator('[data-testid="backup-restore"]').click();
+  const confirm = byTestId(page, 'backup-restore-confirm');
+  assert.ok(await confirm.isDisabled(), 'nothing to confirm before the day is typed');
+  await byTestId(page, 'backup-restore-input').fill('2000-01-01');
+  assert.ok(await confirm.isDisabled());
+  await byTestId(page, 'backup-restore-input').fill(day);
+  await toast(page, 'success', () => confirm.click(), { timeout: 30_000 });
+  assert.deepEqual(await scores(), before);
+  assert.equal(await byTestId(page, 'lock-overlay').count(), 0, 'the owner adopts their own restore');
+  // The state before the restore is a backup of its own, and the restored one says so.
+  await page.locator('[data-testid="backup-item"][data-kind="pre_restore"]').waitFor();
+  await manual.locator('[data-testid="backup-restored"]').waitFor();
+  // Another browser locks and downloads the restored data.
+  await byTestId(viewer, 'lock-overlay').waitFor({ timeout: 5_000 });
+  await byTestId(viewer, 'download-sync').click();
+  await byTestId(viewer, 'lock-overlay').waitFor({ state: 'detached', timeout: 30_000 });
+  const [audit] = await rows(backend, "select count(*)::int as n from audit_log where action = 'restore_backup'");
+  assert.equal(audit.n, 1);
+  assert.deepEqual(page.consoleErrors, []);
+});
 
 test('the archive lists resets newest first, opens one with search, and saves its JSON', async (t) => {
   const { backend, app, cleanup } = await startStack(t);

@@ -175,6 +175,52 @@ test("A resets an institution: the archive is in Storage, the scores are 0, B ge
   assert.equal(await lockSeen(a), false);
 });
 
+test('a reset undone from the institution gives back the exact scores plus the points earned since, once', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const a = await client(app, cleanup, 'leader@punctaj.test');
+  const b = await client(app, cleanup, 'viewer@punctaj.test');
+  await openInstitution(a, 'Politie');
+  const politie = "from employees e join institutions i on i.id = e.institution_id where i.name = 'Politie' and i.city_id = (select id from cities where name = 'BlackWater') and e.deleted_at is null";
+  const scores = async () => JSON.parse(await backend.sql(`select json_object_agg(e.id, e.punctaj) ${politie}`));
+  const before = await scores();
+  assert.equal(await byTestId(a, 'undo-reset').count(), 0, 'nothing to undo before a reset');
+
+  await startReset(a);
+  const done = a.locator('[data-testid="toast"][data-kind="success"]').first();
+  await done.waitFor({ timeout: 15_000 });
+  const key = (await done.textContent()).match(/BlackWater\/Politie_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}\.json/)[0];
+  await done.locator('button').click();
+  assert.ok(Object.values(await scores()).every((p) => p === 0));
+
+  // Points earned after the reset stay: the leader's own change, adopted without a lock.
+  const token = (await backend.signIn('leader@punctaj.test')).access_token;
+  const earners = Object.keys(before).slice(0, 2);
+  assert.equal((await backend.rpc('change_points', { p_institution_id: 1, p_employee_ids: earners, p_delta: 3 }, token)).status, 200);
+  await overlay(a).waitFor({ timeout: 5_000 });
+  await download(a);
+
+  await byTestId(a, 'undo-reset').click();
+  await byTestId(a, 'undo-reset-dialog').waitFor();
+  await byTestId(a, 'undo-reset-confirm').click();
+  await a.locator('[data-testid="toast"][data-kind="success"]').first().waitFor({ timeout: 15_000 });
+  const expected = Object.fromEntries(Object.entries(before).map(([id, p]) => [id, p + (earners.includes(id) ? 3 : 0)]));
+  assert.deepEqual(await scores(), expected);
+  await byTestId(a, 'undo-reset').waitFor({ state: 'detached', timeout: 10_000 });
+
+  // Everyone else locks once and sees it; the archive says the reset was undone.
+  await overlay(b).waitFor({ timeout: 5_000 });
+  await download(b);
+  await byTestId(b, 'nav-archive').click();
+  await b.locator(`[data-testid="archive-item"][data-path="${key}"] [data-testid="archive-undone"]`).waitFor({ timeout: 10_000 });
+
+  // A second undo is refused and changes nothing.
+  const archiveId = Number(await backend.sql(`select id from archives where object_path = '${key}'`));
+  const again = await backend.rpc('undo_reset', { p_archive_id: archiveId }, token);
+  assert.equal(again.status, 409);
+  assert.match(again.body.message, /already undone/);
+  assert.deepEqual(await scores(), expected);
+});
+
 /** Everything the reset test needs to compare: the scores and the archive objects. */
 async function resetState(backend) {
   const points = await backend.sql(

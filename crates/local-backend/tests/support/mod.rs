@@ -112,7 +112,9 @@ impl TestBackend {
 
     pub async fn start_with(options: TestOptions) -> TestBackend {
         let superuser = superuser_url();
-        let template = options.template.unwrap_or(TEMPLATE);
+        // PUNCTAJ_TEST_TEMPLATE: a template built by `scripts/local-backend.sh template NAME`.
+        let from_env = std::env::var("PUNCTAJ_TEST_TEMPLATE").ok();
+        let template = options.template.or(from_env.as_deref()).unwrap_or(TEMPLATE);
         let maintenance = connect(&url_with(&superuser, None, "postgres")).await;
         let exists = maintenance
             .query_opt("select 1 from pg_database where datname = $1", &[&template])
@@ -441,4 +443,23 @@ pub fn simulated_discord_state_and_cookie(
         .unwrap()
         .to_string();
     (state, cookie)
+}
+
+impl TestBackend {
+    /// The `row_version` of one row of `cities`, `institutions` or `employees` (0011_row_versions),
+    /// read as the superuser: what a client loaded and sends back as `p_expected_version`.
+    pub async fn row_version(&self, table: &str, id: impl std::fmt::Display) -> i64 {
+        assert!(
+            matches!(table, "cities" | "institutions" | "employees"),
+            "no row_version on {table}"
+        );
+        self.admin
+            .query_one(
+                &format!("select row_version from public.{table} where id::text = $1"),
+                &[&id.to_string()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("row_version of {table} {id}: {e}"))
+            .get(0)
+    }
 }
