@@ -182,3 +182,12 @@ pub fn performance_mark(name: &str) {
         let _ = performance.mark(name);
     }
 }
+
+/// A JavaScript error's message (an `Error`'s `message`, a thrown string, else its debug form).
+pub fn js_error_message(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}

@@ -10,8 +10,8 @@
 //! - [`api`]: one typed function per query or RPC, over the Supabase client
 //!   (`punctaj_supabase`, crates/supabase);
 //! - `punctaj_core` (crates/core): the pure domain — model, canonical hash, rules;
-//! - [`session`], [`config`], [`i18n`], [`browser`]: the account, the run-time configuration,
-//!   every user-visible string, and small typed doors to browser APIs.
+//! - [`session`], [`config`], [`i18n`], [`browser`], [`compression`]: the account, the run-time
+//!   configuration, every user-visible string, and small typed doors to browser APIs.
 #![cfg(target_arch = "wasm32")]
 
 pub mod alerts;
@@ -19,6 +19,7 @@ pub mod api;
 pub mod app;
 pub mod browser;
 pub mod components;
+pub mod compression;
 pub mod config;
 pub mod edit;
 pub mod i18n;

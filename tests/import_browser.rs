@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use chrono::NaiveDateTime;
-use punctaj::import::inflate::{InflateError, inflate_raw};
+use punctaj::compression::{CompressionError, Format, decompress, gzip};
 use punctaj::import::intl_time_zone::{DEFAULT_TIME_ZONE, IntlTimeZone, known_time_zones};
 use wasm_bindgen_test::*;
 
@@ -70,7 +70,9 @@ const DEFLATED: [u8; 28] = [
 
 #[wasm_bindgen_test]
 async fn deflate_raw_entries_inflate_within_their_limit() {
-    let inflated = inflate_raw(&DEFLATED, 1_000).await.unwrap();
+    let inflated = decompress(Format::DeflateRaw, &DEFLATED, 1_000)
+        .await
+        .unwrap();
     assert_eq!(
         String::from_utf8(inflated).unwrap(),
         r#"{"city": "Saint Denis"}"#.repeat(3)
@@ -82,11 +84,42 @@ async fn output_past_the_limit_is_stopped_and_garbage_is_corrupt() {
     // 69 bytes of output against a limit of 10: refused, whatever the input's size claimed.
     // (A real bomb — 2 KiB inflating to hundreds of MiB — is in the end-to-end import test.)
     assert_eq!(
-        inflate_raw(&DEFLATED, 10).await,
-        Err(InflateError::TooLarge { limit: 10 })
+        decompress(Format::DeflateRaw, &DEFLATED, 10).await,
+        Err(CompressionError::TooLarge { limit: 10 })
     );
     assert!(matches!(
-        inflate_raw(&[0xff, 0xfe, 0x01, 0x02], 1_000).await,
-        Err(InflateError::Corrupt(_))
+        decompress(Format::DeflateRaw, &[0xff, 0xfe, 0x01, 0x02], 1_000).await,
+        Err(CompressionError::Corrupt(_))
     ));
+}
+
+// gzip: large reset archives in the bucket ----------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn an_archive_round_trips_through_gzip_and_a_damaged_one_is_refused() {
+    let text = r#"{"city": "Ștefan <script>", "rows": []}"#.repeat(500);
+    let zipped = gzip(text.as_bytes()).await.unwrap();
+    assert_eq!(&zipped[..2], &[0x1f, 0x8b], "a gzip member");
+    assert!(
+        zipped.len() * 10 < text.len(),
+        "{} of {}",
+        zipped.len(),
+        text.len()
+    );
+    let back = decompress(Format::Gzip, &zipped, 1 << 20).await.unwrap();
+    assert_eq!(String::from_utf8(back).unwrap(), text);
+
+    let truncated = &zipped[..zipped.len() / 2];
+    assert!(matches!(
+        decompress(Format::Gzip, truncated, 1 << 20).await,
+        Err(CompressionError::Corrupt(_))
+    ));
+    assert!(matches!(
+        decompress(Format::Gzip, b"plain text, not gzip", 1 << 20).await,
+        Err(CompressionError::Corrupt(_))
+    ));
+    assert_eq!(
+        decompress(Format::Gzip, &zipped, 100).await,
+        Err(CompressionError::TooLarge { limit: 100 })
+    );
 }

@@ -100,31 +100,33 @@ pub async fn sign_archive_downloads(
     Ok(urls)
 }
 
-/// One archive's JSON text through its signed URL: a plain GET without credentials or custom
+/// One archive object's bytes through its signed URL: a plain GET without credentials or custom
 /// headers, so the browser sends no CORS preflight (one round trip per archive, not two).
 pub async fn download_signed_archive(
     client: &SupabaseClient,
     signed_url: &str,
     options: &SendOptions,
-) -> Result<String, SupabaseError> {
+) -> Result<Vec<u8>, SupabaseError> {
     let request = client
         .storage()
         .from(ARCHIVE_BUCKET)
         .signed_download(signed_url)?;
     let response = punctaj_supabase::web::send(&request, options).await?;
-    check_status(Service::Storage, response)?.text()
+    Ok(check_status(Service::Storage, response)?.body)
 }
 
-/// Stores a new archive; never replaces one (`x-upsert: false`): an existing key is a conflict.
+/// Stores a new archive object (`content_type`: JSON, or gzip for a compressed one); never
+/// replaces one (`x-upsert: false`): an existing key is a conflict.
 pub async fn upload_archive(
     client: &SupabaseClient,
     key: &str,
-    json: String,
+    body: Vec<u8>,
+    content_type: &str,
 ) -> Result<(), SupabaseError> {
     let request = client.storage().from(ARCHIVE_BUCKET).upload(
         key,
-        json.into_bytes(),
-        &UploadOptions::json().upsert(false),
+        body,
+        &UploadOptions::new(content_type).upsert(false),
     )?;
     client.execute(request).await.map(|_| ())
 }

@@ -5,6 +5,7 @@
 //! Nothing is read here: a file's bytes are read only once its path says it is needed (a secret
 //! key file is never opened).
 
+pub(super) use crate::browser::js_error_message as describe;
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -197,12 +198,4 @@ pub async fn read_bytes(file: &web_sys::File, limit: u64) -> Result<Vec<u8>, Rea
         .await
         .map_err(|error| ReadError::Browser(describe(&error)))?;
     Ok(Uint8Array::new(&buffer).to_vec())
-}
-
-pub(super) fn describe(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|error| String::from(error.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
 }

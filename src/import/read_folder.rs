@@ -9,8 +9,8 @@ use punctaj_core::legacy::LegacyFolder;
 use punctaj_core::legacy::path::classify;
 use punctaj_core::legacy::zip::{Method, ZipEntry};
 
-use super::inflate::{InflateError, inflate_raw};
 use super::picked_files::{PickedFile, read_bytes};
+use crate::compression::{CompressionError, Format, decompress};
 
 /// Reads `files` into a folder; `on_progress(done, total)` after each picked file.
 pub async fn read_folder(files: &[PickedFile], on_progress: impl Fn(u64, u64)) -> LegacyFolder {
@@ -55,7 +55,9 @@ async fn inflate_entries(folder: &mut LegacyFolder, zip: Rc<Vec<u8>>, entries: V
         let inflated = match entry.method {
             Method::Stored => Ok(compressed.to_vec()),
             // A lying declared size is caught here: nothing beyond it is produced.
-            Method::Deflate => inflate_raw(compressed, entry.declared_size).await,
+            Method::Deflate => {
+                decompress(Format::DeflateRaw, compressed, entry.declared_size).await
+            }
         };
         match inflated {
             Ok(bytes) => {
@@ -63,7 +65,7 @@ async fn inflate_entries(folder: &mut LegacyFolder, zip: Rc<Vec<u8>>, entries: V
                 let bytes = Rc::new(bytes);
                 queue.extend(inner.into_iter().map(|inner| (bytes.clone(), inner)));
             }
-            Err(InflateError::TooLarge { .. }) => folder.add_zip_problem(&entry, true),
+            Err(CompressionError::TooLarge { .. }) => folder.add_zip_problem(&entry, true),
             Err(_) => folder.add_zip_problem(&entry, false),
         }
     }

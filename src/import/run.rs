@@ -97,7 +97,10 @@ async fn store(
     client: &punctaj_supabase::SupabaseClient,
     upload: &ArchiveUpload,
 ) -> Result<(), ImportError> {
-    match api::upload_archive(client, &upload.key, upload.text.clone()).await {
+    // The old app's files are stored byte for byte as it wrote them (never compressed): an import
+    // of the same folder again finds them identical.
+    let body = upload.text.clone().into_bytes();
+    match api::upload_archive(client, &upload.key, body, "application/json").await {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == ErrorKind::Conflict => {
             if stored_text(client, &upload.key)
@@ -127,5 +130,6 @@ async fn stored_text(
     let url = urls
         .get(key)
         .ok_or_else(|| SupabaseError::Decode(format!("no signed URL for {key}")))?;
-    api::download_signed_archive(client, url, &options).await
+    let body = api::download_signed_archive(client, url, &options).await?;
+    String::from_utf8(body).map_err(|_| SupabaseError::Decode(format!("{key} is not UTF-8 text")))
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use punctaj_core::archive::{ArchiveDocument, parse_archive_key};
+use punctaj_core::archive::{ArchiveDocument, parse_archive_key, plain_key};
 use punctaj_core::permissions::Capability;
 use punctaj_core::table::fold;
 
@@ -41,9 +41,10 @@ fn problem_text(t: &Texts, problem: &ArchiveProblem) -> String {
     }
 }
 
-/// The saved file's name: the key with its folder flattened (`BlackWater_Politie_….json`).
+/// The saved file's name: the plain JSON key (a compressed archive is saved decompressed) with
+/// its folder flattened (`BlackWater_Politie_….json`).
 fn file_name(key: &str) -> String {
-    key.replace('/', "_")
+    plain_key(key).replace('/', "_")
 }
 
 /// Distinct names, sorted as people read them.

@@ -22,6 +22,7 @@ use crate::browser;
 use crate::components::toast::use_toasts;
 use crate::i18n::use_i18n;
 
+use super::archive_file;
 use super::download_error::DownloadError;
 use super::engine::{DownloadState, SyncEngine};
 use super::local_copy::{self, ArchiveSummary, LocalCopy};
@@ -174,7 +175,9 @@ async fn download(engine: SyncEngine) -> Result<Downloaded, DownloadError> {
     } else {
         api::sign_archive_downloads(&client, &keys, &options).await?
     };
+    // Texts to cache, and the summaries of objects that could not be read (listed by key).
     let mut fetched: Vec<(RemoteObject, String)> = Vec::with_capacity(plan.download.len());
+    let mut unreadable: Vec<ArchiveSummary> = Vec::new();
     let mut results = futures::stream::iter(
         plan.download
             .iter()
@@ -185,18 +188,23 @@ async fn download(engine: SyncEngine) -> Result<Downloaded, DownloadError> {
         let client = client.clone();
         let options = options.clone();
         async move {
-            let text = api::download_signed_archive(&client, &url, &options).await;
-            (object, text)
+            let body = api::download_signed_archive(&client, &url, &options).await;
+            (object, body)
         }
     })
     .buffer_unordered(PARALLEL_ARCHIVES);
-    while let Some((object, text)) = results.next().await {
-        let text = text?;
-        bytes += text.len() as u64;
-        fetched.push((object, text));
+    while let Some((object, body)) = results.next().await {
+        // A failed request fails the download (retried as a whole); a file that cannot be read
+        // is one archive's problem, shown under its key, and the rest goes on.
+        let body = body?;
+        bytes += body.len() as u64;
+        match archive_file::decode(&object.name, body).await {
+            Ok(text) => fetched.push((object, text)),
+            Err(why) => unreadable.push(ArchiveSummary::unreadable(object, why)),
+        }
         report(progress(
             DownloadStep::Archives,
-            fetched.len() as u64,
+            (fetched.len() + unreadable.len()) as u64,
             total,
             bytes,
         ));
@@ -215,6 +223,9 @@ async fn download(engine: SyncEngine) -> Result<Downloaded, DownloadError> {
             object.name.clone(),
             ArchiveSummary::read(object.clone(), text),
         );
+    }
+    for summary in unreadable {
+        index.insert(summary.object.name.clone(), summary);
     }
     let items = (snapshot.cities.len()
         + snapshot.institutions.len()

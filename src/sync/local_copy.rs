@@ -38,13 +38,35 @@ pub enum ArchiveProblem {
 }
 
 impl ArchiveSummary {
+    /// An archive whose file cannot be read (not JSON, corrupt gzip…): listed under its key,
+    /// with why, so that the user sees which one.
+    pub fn unreadable(object: RemoteObject, why: String) -> Self {
+        let key = parse_archive_key(&object.name);
+        ArchiveSummary {
+            city: key
+                .as_ref()
+                .map(|k| k.city_slug.clone())
+                .unwrap_or_default(),
+            institution: key
+                .as_ref()
+                .map(|k| k.institution_slug.clone())
+                .unwrap_or_else(|| object.name.clone()),
+            archived_at: key
+                .as_ref()
+                .map(|key| key.stamp.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
+            reset_by: String::new(),
+            employee_count: 0,
+            total_points: 0,
+            after_reset: key.as_ref().is_some_and(|key| key.after_reset),
+            problem: Some(ArchiveProblem::Unreadable(why)),
+            object,
+        }
+    }
+
     pub fn read(object: RemoteObject, text: &str) -> Self {
         let key = parse_archive_key(&object.name);
         let key_after_reset = key.as_ref().is_some_and(|key| key.after_reset);
-        let key_stamp = key
-            .as_ref()
-            .map(|key| key.stamp.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default();
         let key_names = key
             .as_ref()
             .map(|key| (key.city_slug.clone(), key.institution_slug.clone()));
@@ -81,23 +103,7 @@ impl ArchiveSummary {
                 problem: None,
                 object,
             },
-            Err(error) => ArchiveSummary {
-                city: key
-                    .as_ref()
-                    .map(|k| k.city_slug.clone())
-                    .unwrap_or_default(),
-                institution: key
-                    .as_ref()
-                    .map(|k| k.institution_slug.clone())
-                    .unwrap_or_else(|| object.name.clone()),
-                archived_at: key_stamp,
-                reset_by: String::new(),
-                employee_count: 0,
-                total_points: 0,
-                after_reset: key_after_reset,
-                problem: Some(ArchiveProblem::Unreadable(error.to_string())),
-                object,
-            },
+            Err(error) => Self::unreadable(object, error.to_string()),
         }
     }
 }

@@ -3,8 +3,10 @@
 //! Every client installs a verified copy of the cloud data ([`local_copy`]), checks the cloud's
 //! version every second ([`checker`]) and, when anything changed, locks itself ([`SyncEngine::locked`])
 //! until the user downloads the new data ([`download`]). A client's own changes are adopted
-//! without locking ([`own_change`]); a reset archives first ([`reset`]).
+//! without locking ([`own_change`]); a reset archives first ([`reset`]). Archives are stored as
+//! plain JSON or, when large, gzip ([`archive_file`]).
 
+mod archive_file;
 mod checker;
 mod download;
 mod download_error;

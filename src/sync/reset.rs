@@ -11,6 +11,7 @@ use punctaj_supabase::{ErrorKind, SupabaseError};
 use crate::api;
 use crate::browser;
 
+use super::archive_file;
 use super::engine::SyncEngine;
 use super::own_change::{OwnArchive, adopt_own_change};
 
@@ -70,8 +71,12 @@ pub async fn reset_institution(
             .ok_or(ResetError::NotInLocalData)?;
         let text = serde_json::to_string_pretty(&document)
             .map_err(|error| ResetError::Upload(SupabaseError::Decode(error.to_string())))?;
-        match api::upload_archive(&client, &key, text.clone()).await {
-            Ok(()) => break (key, text),
+        // Large archives are stored gzip-compressed, under `….json.gz` (sync::archive_file).
+        let stored = archive_file::encode(&key, &text).await.map_err(|error| {
+            ResetError::Upload(SupabaseError::InvalidRequest(error.to_string()))
+        })?;
+        match api::upload_archive(&client, &stored.key, stored.body, stored.content_type).await {
+            Ok(()) => break (stored.key, text),
             Err(error) if error.kind() == ErrorKind::Conflict && attempt < UPLOAD_ATTEMPTS => {
                 TimeoutFuture::new(1_100).await;
             }

@@ -28,6 +28,18 @@ pub const ARCHIVE_FORMAT: &str = "punctaj-archive/2";
 const KEY_STAMP_FORMAT: &str = "%Y-%m-%d_%H-%M-%S";
 const KEY_STAMP_LEN: usize = "YYYY-MM-DD_HH-MM-SS".len();
 const AFTER_RESET_SUFFIX: &str = "_AFTER_RESET";
+
+/// Archives whose JSON is longer than this are stored gzip-compressed, under their key with
+/// [`GZIP_SUFFIX`] (`…json.gz`, `application/gzip`). Measured on the old app's real archives
+/// (`../shared/reference/legacy`): 3,155 B of JSON for 21 members gzip to 836 B (26 %), about 150 B
+/// of JSON per member; at 8 KiB (≈ 55 members) compression saves ≥ 6 KiB per archive, more than
+/// a request's headers cost, while the small archives stay plain JSON anyone can read in the
+/// Storage dashboard.
+pub const COMPRESS_ABOVE_BYTES: usize = 8 * 1024;
+/// The suffix of a compressed archive's key, after `.json`.
+pub const GZIP_SUFFIX: &str = ".gz";
+/// The MIME type a compressed archive is stored with (plain ones: `application/json`).
+pub const GZIP_MIME: &str = "application/gzip";
 const AFTER_RESET_STATUS: &str = "after_reset";
 
 /// The ASCII form of a city or institution name used in archive keys.
@@ -95,9 +107,29 @@ pub struct ArchiveKey {
     pub stamp: NaiveDateTime,
     /// A legacy `…_AFTER_RESET.json` proof-of-reset file rather than the pre-reset archive.
     pub after_reset: bool,
+    /// Stored gzip-compressed (`….json.gz`).
+    pub compressed: bool,
 }
 
-/// Reads `City/Institution_YYYY-MM-DD_HH-MM-SS[_AFTER_RESET].json`.
+/// Whether an archive of `json_len` bytes is stored compressed.
+pub fn should_compress(json_len: usize) -> bool {
+    json_len > COMPRESS_ABOVE_BYTES
+}
+
+/// The key a compressed archive is stored under.
+pub fn compressed_key(key: &str) -> String {
+    format!("{key}{GZIP_SUFFIX}")
+}
+
+/// The key an archive has as a plain JSON file (what a user downloads it as): a compressed
+/// archive's key without [`GZIP_SUFFIX`].
+pub fn plain_key(key: &str) -> &str {
+    key.strip_suffix(GZIP_SUFFIX)
+        .filter(|plain| plain.ends_with(".json"))
+        .unwrap_or(key)
+}
+
+/// Reads `City/Institution_YYYY-MM-DD_HH-MM-SS[_AFTER_RESET].json[.gz]`.
 ///
 /// Institution slugs may contain `_`, so the stamp is taken from the end. Anything else in the
 /// bucket — another depth of folders, Storage's `.emptyFolderPlaceholder`, a malformed stamp —
@@ -107,6 +139,10 @@ pub fn parse_archive_key(key: &str) -> Option<ArchiveKey> {
     if city_slug.is_empty() || file.contains('/') {
         return None;
     }
+    let (file, compressed) = match file.strip_suffix(GZIP_SUFFIX) {
+        Some(plain) => (plain, true),
+        None => (file, false),
+    };
     let base = file.strip_suffix(".json")?;
     let (base, after_reset) = match base.strip_suffix(AFTER_RESET_SUFFIX) {
         Some(base) => (base, true),
@@ -128,6 +164,7 @@ pub fn parse_archive_key(key: &str) -> Option<ArchiveKey> {
         institution_slug: institution_slug.to_owned(),
         stamp: parsed,
         after_reset,
+        compressed,
     })
 }
 
@@ -486,8 +523,42 @@ mod tests {
                 institution_slug: "Politie_Rutiera".to_owned(),
                 stamp: at.naive_utc(),
                 after_reset: false,
+                compressed: false,
             })
         );
+    }
+
+    #[test]
+    fn a_compressed_archive_is_the_same_archive_under_its_gz_key() {
+        let at = Utc.with_ymd_and_hms(2026, 2, 18, 18, 13, 47).unwrap();
+        let key = archive_object_key("Saint Denis", "Politie", at);
+        let stored = compressed_key(&key);
+        assert_eq!(stored, "Saint_Denis/Politie_2026-02-18_18-13-47.json.gz");
+        let parsed = parse_archive_key(&stored).unwrap();
+        assert!(parsed.compressed);
+        assert_eq!(
+            ArchiveKey {
+                compressed: false,
+                ..parsed
+            },
+            parse_archive_key(&key).unwrap()
+        );
+        assert_eq!(plain_key(&stored), key);
+        assert_eq!(plain_key(&key), key);
+        assert_eq!(plain_key("notes.gz"), "notes.gz");
+        for not_a_key in [
+            "Saint_Denis/Politie_2026-02-18_18-13-47.gz",
+            "Saint_Denis/Politie_2026-02-18_18-13-47.json.gz.gz",
+            "Saint_Denis/Politie_2026-02-18_18-13-47.json.zip",
+        ] {
+            assert_eq!(parse_archive_key(not_a_key), None, "{not_a_key}");
+        }
+    }
+
+    #[test]
+    fn archives_above_the_threshold_are_compressed() {
+        assert!(!should_compress(COMPRESS_ABOVE_BYTES));
+        assert!(should_compress(COMPRESS_ABOVE_BYTES + 1));
     }
 
     #[test]

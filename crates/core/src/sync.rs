@@ -174,10 +174,16 @@ pub struct ArchiveCachePlan {
     pub removed: Vec<String>,
 }
 
+/// An archive's file, plain or compressed (`crate::archive::GZIP_SUFFIX`).
+fn is_archive_file(name: &str) -> bool {
+    crate::archive::plain_key(name).ends_with(".json")
+}
+
 impl ArchiveCachePlan {
     /// Plans from the remote listing and the cache.
     ///
-    /// Only `.json` keys are archives (Storage also lists `.emptyFolderPlaceholder` objects). A
+    /// Only `.json` and `.json.gz` keys are archives (Storage also lists
+    /// `.emptyFolderPlaceholder` objects). A
     /// cached copy is reused only when it can be shown to be the same object: etag or
     /// `updated_at` known on both sides, and none of etag, `updated_at` or size differing.
     pub fn new(remote: &[RemoteObject], cached: &[RemoteObject]) -> Self {
@@ -191,7 +197,7 @@ impl ArchiveCachePlan {
             .collect();
         let download = remote
             .values()
-            .filter(|object| object.name.ends_with(".json"))
+            .filter(|object| is_archive_file(&object.name))
             .filter(|object| {
                 cached
                     .get(object.name.as_str())
@@ -479,6 +485,8 @@ mod tests {
             object("B/size_changed.json", Some("e5"), t1, Some(51)),
             object("B/only_size_known.json", None, None, Some(60)),
             object("B/.emptyFolderPlaceholder", Some("e7"), t1, Some(0)),
+            object("B/compressed.json.gz", Some("e8"), t1, Some(8)),
+            object("B/notes.gz", Some("e9"), t1, Some(9)),
         ];
         let cached = [
             object("B/kept.json", Some("e1"), t1, Some(10)),
@@ -492,6 +500,7 @@ mod tests {
         assert_eq!(
             names(&plan.download),
             [
+                "B/compressed.json.gz",
                 "B/etag_changed.json",
                 "B/new.json",
                 "B/only_size_known.json",
@@ -500,7 +509,7 @@ mod tests {
             ]
         );
         assert_eq!(plan.removed, ["A/deleted.json"]);
-        assert_eq!(plan.download_bytes(), 30 + 20 + 60 + 51 + 40);
+        assert_eq!(plan.download_bytes(), 8 + 30 + 20 + 60 + 51 + 40);
     }
 
     #[test]

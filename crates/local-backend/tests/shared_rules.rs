@@ -16,7 +16,8 @@ mod support;
 
 use chrono::{TimeZone, Utc};
 use punctaj_core::archive::{
-    TRANSLITERATE_FROM, TRANSLITERATE_TO, archive_object_key, parse_archive_key, slug,
+    TRANSLITERATE_FROM, TRANSLITERATE_TO, archive_object_key, compressed_key, parse_archive_key,
+    slug,
 };
 use punctaj_core::permissions::{Access, Capability, can};
 use punctaj_core::points::apply_delta;
@@ -134,8 +135,8 @@ async fn compare_can(backend: &mut TestBackend, emails: &[&str]) -> usize {
 async fn app_can_equals_core_can_for_every_demo_account_capability_and_institution() {
     let mut backend = TestBackend::start().await;
     let compared = compare_can(&mut backend, &DEMO_ACCOUNTS).await;
-    // 8 accounts × 8 capabilities × (none + 6 institutions + 1 unknown).
-    assert_eq!(compared, 8 * 8 * 8);
+    // 8 accounts × every capability × (none + 6 institutions + 1 unknown).
+    assert_eq!(compared, 8 * Capability::ALL.len() * 8);
 
     // Sanity: the comparison is not vacuous — the demo grants give both answers.
     let leader = access_of(&backend, "leader@punctaj.test").await;
@@ -178,7 +179,7 @@ async fn app_can_equals_core_can_for_combined_and_unusual_grants() {
         ],
     )
     .await;
-    assert_eq!(compared, 4 * 8 * 8);
+    assert_eq!(compared, 4 * Capability::ALL.len() * 8);
     let formerly_pending = access_of(&backend, "pending@punctaj.test").await;
     assert!(
         !formerly_pending.pending,
@@ -370,15 +371,29 @@ async fn app_is_archive_key_accepts_exactly_the_keys_core_builds() {
             (parsed.city_slug.as_str(), parsed.institution_slug.as_str()),
             (slug(city).as_str(), slug(institution).as_str())
         );
+        let stored = compressed_key(&key);
+        let compressed = parse_archive_key(&stored).expect("core reads back the compressed key");
+        assert!(compressed.compressed);
         let others = [
             key.clone(),
+            stored.clone(),
             key.replace(".json", "_AFTER_RESET.json"),
             key.replace("_2026-02-18_", "_extra_2026-02-18_"),
             key.replace(".json", ".json.bak"),
             format!("x/{key}"),
             key.replace("18-13-47", "18-13-4"),
+            format!("{stored}.gz"),
+            key.replace(".json", ".gz"),
         ];
-        for (candidate, expected) in others.iter().zip([true, false, false, false, false, false]) {
+        let expectations = [true, true, false, false, false, false, false, false, false];
+        for (candidate, expected) in others.iter().zip(expectations) {
+            // Core and SQL agree on every candidate.
+            let core_accepts = parse_archive_key(candidate).is_some_and(|parsed| {
+                !parsed.after_reset
+                    && parsed.city_slug == slug(city)
+                    && parsed.institution_slug == slug(institution)
+            });
+            assert_eq!(core_accepts, expected, "core on {candidate:?}");
             let row = backend
                 .admin
                 .query_one(

@@ -3,6 +3,8 @@
 // usable), and unlock only after downloading verified data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { byTestId, launchBrowser, openApp, signInThroughForm, startStack, waitFor } from '../lib/harness.mjs';
 
 let browser;
@@ -324,6 +326,97 @@ test('a wrong data_hash in the cloud: B refuses to install the data and says so'
   assert.match(await error.textContent(), /data_hash/);
   assert.ok(await overlay(b).isVisible(), 'B stays locked');
   assert.equal(await byTestId(b, 'version-local').textContent(), versionBefore, 'nothing was installed');
+});
+
+/** Stores `bytes` at `key` in bucket arhiva with the service key (`contentType` as given). */
+async function storeObject(backend, key, bytes, contentType) {
+  const response = await fetch(`${backend.url}/storage/v1/object/arhiva/${key}`, {
+    method: 'POST',
+    headers: { apikey: backend.anonKey, authorization: `Bearer ${backend.serviceKey}`, 'content-type': contentType, 'x-upsert': 'false' },
+    body: bytes,
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
+async function storedObject(backend, key) {
+  const response = await fetch(`${backend.url}/storage/v1/object/arhiva/${key}`, {
+    headers: { apikey: backend.anonKey, authorization: `Bearer ${backend.serviceKey}` },
+  });
+  assert.equal(response.status, 200, `${key} is stored`);
+  return { type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+test('a large institution\'s reset is stored gzip-compressed; the archive browser and the saved file are plain JSON', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  // 80 more members in Politie: its archive is well above the 8 KiB threshold.
+  await backend.sql(`insert into employees (institution_id, rank, punctaj, fields)
+    select 1, 1 + g % 7, g, jsonb_build_object('DISCORD', 'membru-' || g, 'NUME IC', 'Nume "Ș" <b>' || g)
+      from generate_series(1, 80) g`);
+  const a = await client(app, cleanup, 'leader@punctaj.test');
+  const b = await client(app, cleanup, 'viewer@punctaj.test');
+  await openInstitution(a, 'Politie');
+  const members = Number(await backend.sql("select count(*) from employees where institution_id = 1 and deleted_at is null"));
+
+  await startReset(a);
+  const done = a.locator('[data-testid="toast"][data-kind="success"]').first();
+  await done.waitFor({ timeout: 20_000 });
+  const key = (await done.textContent()).match(/BlackWater\/Politie_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}\.json\.gz/)[0];
+  const stored = await storedObject(backend, key);
+  assert.match(stored.type, /^application\/gzip/);
+  const json = gunzipSync(stored.bytes).toString('utf8');
+  const archive = JSON.parse(json);
+  assert.equal(archive.rows.length, members);
+  assert.ok(stored.bytes.length * 3 < json.length, `compressed ${stored.bytes.length} B of ${json.length} B`);
+  assert.equal(await backend.sql(`select count(*) from archives where object_path = '${key}'`), '1', 'the reset recorded the compressed object');
+
+  // Another browser downloads it, lists it, opens it and saves it as plain JSON.
+  await overlay(b).waitFor({ timeout: 5_000 });
+  await download(b);
+  await byTestId(b, 'nav-archive').click();
+  const item = b.locator(`[data-testid="archive-item"][data-path="${key}"]`);
+  await item.waitFor();
+  assert.equal(await item.locator('[data-testid="archive-problem"]').count(), 0);
+  await item.locator('[data-testid="archive-open"]').click();
+  await byTestId(b, 'archive-row').first().waitFor();
+  assert.equal(await byTestId(b, 'archive-row').count(), members);
+  const [file] = await Promise.all([b.waitForEvent('download'), byTestId(b, 'archive-download').click()]);
+  assert.match(file.suggestedFilename(), /Politie_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}\.json$/);
+  assert.equal(await readFile(await file.path(), 'utf8'), json, 'the saved file is the archive\'s JSON');
+});
+
+test('a truncated or corrupt gzip archive is listed by name with the reason, and the rest of the download goes on', async (t) => {
+  const { backend, app, cleanup } = await startStack(t);
+  const good = JSON.stringify({
+    archived_at: '2026-03-01 10:00:00', institution: 'Politie', city: 'Valentine', reset_by: 'test', discord_id: '',
+    columns: ['DISCORD', 'RANK', 'ROLE', 'PUNCTAJ', 'ULTIMA_MOD'],
+    rows: Array.from({ length: 120 }, (_, i) => ({ DISCORD: `m-${i}`, RANK: '1', ROLE: 'Offiter', PUNCTAJ: i, ULTIMA_MOD: null })),
+    employee_count: 120,
+  }, null, 4);
+  const zipped = gzipSync(good);
+  const keys = {
+    good: 'Valentine/Politie_2026-03-01_10-00-00.json.gz',
+    truncated: 'Valentine/Politie_2026-03-02_10-00-00.json.gz',
+    corrupt: 'Valentine/Politie_2026-03-03_10-00-00.json.gz',
+  };
+  await storeObject(backend, keys.good, zipped, 'application/gzip');
+  await storeObject(backend, keys.truncated, zipped.subarray(0, Math.floor(zipped.length / 2)), 'application/gzip');
+  await storeObject(backend, keys.corrupt, Buffer.from('this is not gzip at all'), 'application/gzip');
+
+  const page = await client(app, cleanup, 'viewer@punctaj.test');
+  await byTestId(page, 'nav-archive').click();
+  for (const name of ['truncated', 'corrupt']) {
+    const problem = page.locator(`[data-testid="archive-item"][data-path="${keys[name]}"] [data-testid="archive-problem"]`);
+    await problem.waitFor({ timeout: 10_000 });
+    assert.match(await problem.textContent(), /gzip/, `${name}: the reason names gzip`);
+  }
+  const item = page.locator(`[data-testid="archive-item"][data-path="${keys.good}"]`);
+  assert.equal(await item.locator('[data-testid="archive-problem"]').count(), 0);
+  await item.locator('[data-testid="archive-open"]').click();
+  await byTestId(page, 'archive-row').first().waitFor();
+  assert.equal(await byTestId(page, 'archive-row').count(), 120);
+  // The other archives arrived too: the demo's Saint Denis archive opens.
+  await byTestId(page, 'archive-back').click();
+  await page.locator('[data-testid="archive-item"][data-path="Saint_Denis/Medici_2026-03-01_20-00-00.json"]').waitFor();
 });
 
 test('150 archives in Storage: all are downloaded the first time and none the second', async (t) => {
