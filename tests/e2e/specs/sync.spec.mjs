@@ -200,6 +200,12 @@ test('a reset undone from the institution gives back the exact scores plus the p
   assert.equal((await backend.rpc('change_points', { p_institution_id: 1, p_employee_ids: earners, p_delta: 3 }, token)).status, 200);
   await overlay(a).waitFor({ timeout: 5_000 });
   await download(a);
+  // The archive browser offers the same undo on that archive, and only there.
+  await byTestId(a, 'nav-archive').click();
+  await a.locator(`[data-testid="archive-item"][data-path="${key}"] [data-testid="undo-reset"]`).waitFor({ timeout: 10_000 });
+  assert.equal(await byTestId(a, 'undo-reset').count(), 1, 'only the last reset can be undone');
+  await byTestId(a, 'nav-home').click();
+  await openInstitution(a, 'Politie');
 
   await byTestId(a, 'undo-reset').click();
   await byTestId(a, 'undo-reset-dialog').waitFor();
@@ -208,6 +214,9 @@ test('a reset undone from the institution gives back the exact scores plus the p
   const expected = Object.fromEntries(Object.entries(before).map(([id, p]) => [id, p + (earners.includes(id) ? 3 : 0)]));
   assert.deepEqual(await scores(), expected);
   await byTestId(a, 'undo-reset').waitFor({ state: 'detached', timeout: 10_000 });
+  await byTestId(a, 'nav-archive').click();
+  await a.locator(`[data-testid="archive-item"][data-path="${key}"] [data-testid="archive-undone"]`).waitFor({ timeout: 10_000 });
+  assert.equal(await byTestId(a, 'undo-reset').count(), 0, 'an undone reset cannot be undone again');
 
   // Everyone else locks once and sees it; the archive says the reset was undone.
   await overlay(b).waitFor({ timeout: 5_000 });
