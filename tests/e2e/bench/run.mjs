@@ -24,6 +24,10 @@
 //      navigation to the sign-in form interactive and from the sign-in click to the first
 //      institution's table, the current build beside today's (744db61, target/bench-baseline/),
 //      both served with their precompressed .br/.gz
+//  11. archive compression (compression.mjs): the 500 archives' bytes stored as plain JSON, under the
+//      app's rule (gzip above 8 KiB, as .json.gz) and all gzip; COLD downloads (as 4.) of the plain
+//      objects, then of the bucket converted to .json.gz: archive bytes on the wire, everything
+//      received, time; each converted run checked in the archive page (500 listed, no problem)
 //
 // Needs: the database template (scripts/local-backend.sh template), the backend binary
 // (PUNCTAJ_BACKEND_BIN), the app built into target/e2e-dist. scripts/bench.sh does all that.
@@ -46,6 +50,7 @@ import { RpcWorker } from './rpc-worker.mjs';
 import { liveFindings, printFanout, printLive } from './live-report.mjs';
 import { importBench, importFindings, printImport } from './import.mjs';
 import { firstLoadBench, firstLoadFindings, printFirstLoad } from './first-load.mjs';
+import { compressionBench, compressionFindings, printCompression } from './compression.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const COLD_RUNS = env('PUNCTAJ_BENCH_COLD_RUNS', 3);
@@ -138,6 +143,7 @@ const results = {
   fanout: null,
   import: {},
   firstLoad: {},
+  compression: null,
   findings: [],
   errors: {},
 };
@@ -348,6 +354,26 @@ async function runAll(cleanup) {
     }
   }
 
+  /**
+   * A COLD download in `client` (a fresh context from newClient()): the viewer signs in and the app
+   * downloads everything; its timing and what the page received. Throws unless it fetched every
+   * archive of the bucket (`what` names the run in the error).
+   */
+  async function coldDownloadIn(client, what) {
+    await byTestId(client.page, 'login-email').fill(VIEWER);
+    await byTestId(client.page, 'login-password').fill(PASSWORD);
+    const before = (await measures(client.page)).length;
+    client.meter.start();
+    const clickedAt = Date.now();
+    await byTestId(client.page, 'login-submit').click();
+    const timing = await awaitDownload(client.page, before, clickedAt);
+    const net = await client.meter.stop();
+    if (net.byKind['archive GET']?.requests !== counts.archives) {
+      throw new Error(`${what} fetched ${net.byKind['archive GET']?.requests ?? 0} archives, expected ${counts.archives}`);
+    }
+    return { timing, net };
+  }
+
   // ---------------------------------------------------------------- 4a. COLD downloads
   // Interleaved with the NAIVE download in a fresh context (same empty caches), so that a change in
   // the machine's background load hits both alike.
@@ -362,17 +388,7 @@ async function runAll(cleanup) {
           cleanup.add(() => client.context.close());
         }
         try {
-          await byTestId(client.page, 'login-email').fill(VIEWER);
-          await byTestId(client.page, 'login-password').fill(PASSWORD);
-          const before = (await measures(client.page)).length;
-          client.meter.start();
-          const clickedAt = Date.now();
-          await byTestId(client.page, 'login-submit').click();
-          const timing = await awaitDownload(client.page, before, clickedAt);
-          const net = await client.meter.stop();
-          if (net.byKind['archive GET']?.requests !== counts.archives) {
-            throw new Error(`cold run ${run} fetched ${net.byKind['archive GET']?.requests ?? 0} archives, expected ${counts.archives}`);
-          }
+          const { timing, net } = await coldDownloadIn(client, `cold run ${run}`);
           results.download.cold.push({ run, ...timing, net });
           say(`cold ${run}/${COLD_RUNS}: download ${ms(timing.downloadMs, 0)}, click → overlay gone ${ms(timing.wallMs, 0)}, ${net.requests} requests + ${net.preflights} preflights, ${bytes(net.receivedWireBytes)}`);
         } finally {
@@ -645,6 +661,22 @@ async function runAll(cleanup) {
     });
   });
 
+  // ---------------------------------------------------------------- 11. archive compression
+  // The LARGE dataset's archives as stored today and under the app's rule (gzip above 8 KiB): the
+  // bytes stored, then COLD downloads once the bucket holds the `.json.gz` objects. Last of the
+  // phases on this backend (import and first load use their own), so the bucket is left converted.
+  await phase('compression', async () => {
+    results.compression = await compressionBench({
+      backend,
+      counts,
+      plainCold: results.download.cold,
+      runs: Math.max(3, COLD_RUNS),
+      newClient,
+      coldDownloadIn,
+      say,
+    });
+  });
+
   // ---------------------------------------------------------------- 9. import from the desktop app
   // Its own backends on fresh copies of the demo database (the LARGE dataset above is not used).
   await phase('import', async () => {
@@ -903,6 +935,7 @@ function report() {
   printFanout(results.fanout, notMeasured('fanout'));
   printImport(results.import, notMeasured('import'));
   printFirstLoad(results.firstLoad, notMeasured('firstLoad'));
+  printCompression(results.compression, notMeasured('compression'));
 
   console.log(heading('Checks and findings'));
   results.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
@@ -942,6 +975,7 @@ function autoFindings() {
   results.findings.push(...liveFindings(results.live, results.fanout));
   results.findings.push(...importFindings(results.import));
   results.findings.push(...firstLoadFindings(results.firstLoad));
+  results.findings.push(...compressionFindings(results.compression));
   if (results.dist && !results.dist.goal.met) results.findings.push(distGoalLine(results.dist));
   if (results.idleWindow?.preflights) results.findings.push(`${results.idleWindow.preflights} CORS preflights while B was idle for ${results.idleWindow.seconds} s`);
   const coldPre = med(dl.cold, (x) => x.net?.preflights ?? 0);
