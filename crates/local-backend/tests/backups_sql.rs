@@ -37,55 +37,14 @@ const LIST_QUERY: &str = "/rest/v1/backups?select=id,taken_at,local_date,kind,ta
 
 // Helpers --------------------------------------------------------------------------------------
 
-async fn scalar_i64(backend: &TestBackend, sql: &str) -> i64 {
-    backend
-        .admin
-        .query_one(&format!("select ({sql})::bigint"), &[])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
-
-async fn scalar_text(backend: &TestBackend, sql: &str) -> String {
-    backend
-        .admin
-        .query_one(&format!("select ({sql})::text"), &[])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
-
-async fn json_of(backend: &TestBackend, sql: &str) -> Value {
-    backend
-        .admin
-        .query_one(&format!("select ({sql})::jsonb"), &[])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
-
-async fn version(backend: &TestBackend) -> (i64, String) {
-    let row = backend
-        .admin
-        .query_one(
-            "select version, btrim(data_hash) from public.sync_metadata where sync_key = 'global_version'",
-            &[],
-        )
-        .await
-        .expect("version row");
-    (row.get(0), row.get(1))
-}
-
 async fn computed_hash(backend: &TestBackend) -> String {
-    scalar_text(backend, "app.compute_data_hash()").await
+    backend.scalar_text("app.compute_data_hash()").await
 }
 
 /// The synced tables as a client would compare them: every column but `updated_at` (and the
 /// institutions' `revision`, which a restore moves forward).
 async fn synced_data(backend: &TestBackend) -> Value {
-    json_of(
-        backend,
-        "jsonb_build_object(
+    backend.json_of("jsonb_build_object(
            'cities', (select jsonb_agg(to_jsonb(c) - array['updated_at', 'row_version'] order by c.id)
                         from public.cities c),
            'institutions', (select jsonb_agg(to_jsonb(i) - array['updated_at', 'revision', 'row_version']
@@ -98,18 +57,16 @@ async fn synced_data(backend: &TestBackend) -> Value {
 }
 
 async fn archives(backend: &TestBackend) -> Value {
-    json_of(
-        backend,
-        "(select coalesce(jsonb_agg(to_jsonb(a) order by a.id), '[]') from public.archives a)",
-    )
-    .await
+    backend
+        .json_of(
+            "(select coalesce(jsonb_agg(to_jsonb(a) order by a.id), '[]') from public.archives a)",
+        )
+        .await
 }
 
 /// Everything a refused call must leave as it was.
 async fn everything(backend: &TestBackend) -> Value {
-    json_of(
-        backend,
-        "jsonb_build_object(
+    backend.json_of("jsonb_build_object(
            'version', (select to_jsonb(m) from public.sync_metadata m),
            'cities', (select jsonb_agg(to_jsonb(c) order by c.id) from public.cities c),
            'institutions', (select jsonb_agg(to_jsonb(i) order by i.id) from public.institutions i),
@@ -158,15 +115,15 @@ async fn rpc_ok(backend: &TestBackend, token: &str, function: &str, args: Value)
 /// A backup taken directly (as pg_cron or a restore would), bypassing the 10 s limit of
 /// `backup_now`.
 async fn take_backup(backend: &TestBackend, kind: &str) -> i64 {
-    scalar_i64(backend, &format!("app.take_backup('{kind}', null)")).await
+    backend
+        .scalar_i64(&format!("app.take_backup('{kind}', null)"))
+        .await
 }
 
 async fn scheduled(backend: &TestBackend, at: &str) -> Value {
-    json_of(
-        backend,
-        &format!("app.scheduled_backup(timestamptz '{at}')"),
-    )
-    .await
+    backend
+        .json_of(&format!("app.scheduled_backup(timestamptz '{at}')"))
+        .await
 }
 
 /// A city with a hostile name, an institution with hostile ranks/columns and two members with
@@ -359,14 +316,14 @@ async fn the_cron_job_of_a_database_runs_the_command_of_app_backup_job_which_wri
 
     // The job's command, run now in the app's database, takes the day's backup in a zone where it
     // is between 00:00 and 00:59 right now (there is always one), once.
-    let zone = scalar_text(
-        &backend,
-        "(select name from pg_timezone_names
+    let zone = backend
+        .scalar_text(
+            "(select name from pg_timezone_names
            where extract(hour from now() at time zone name) = 0 and name like '%/%'
              and name !~ '^(posix|right)/'
            order by name limit 1)",
-    )
-    .await;
+        )
+        .await;
     rpc_ok(
         &backend,
         &owner,
@@ -383,16 +340,16 @@ async fn the_cron_job_of_a_database_runs_the_command_of_app_backup_job_which_wri
     let taken = run["taken"]
         .as_i64()
         .unwrap_or_else(|| panic!("a scheduled backup in {zone}: {run}"));
-    let row = json_of(
-        &backend,
-        &format!("(select to_jsonb(b) from public.backups b where b.id = {taken})"),
-    )
-    .await;
+    let row = backend
+        .json_of(&format!(
+            "(select to_jsonb(b) from public.backups b where b.id = {taken})"
+        ))
+        .await;
     assert_eq!(row["kind"], json!("scheduled"), "{row}");
     assert_eq!(row["snapshot"]["format"], json!("punctaj-backup"));
     assert_eq!(
         row["snapshot"]["data_hash"],
-        json!(version(&backend).await.1)
+        json!(backend.cloud_version().await.1)
     );
     assert_eq!(row["taken_by_name"], json!("system"));
     assert!(
@@ -451,18 +408,26 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
 
     let data_before = synced_data(&backend).await;
     let archives_before = archives(&backend).await;
-    let (version_at_backup, hash_at_backup) = version(&backend).await;
+    let (version_at_backup, hash_at_backup) = backend.cloud_version().await;
     assert_eq!(hash_at_backup, computed_hash(&backend).await);
-    let audit_before = scalar_i64(&backend, "select count(*) from public.audit_log").await;
+    let audit_before = backend
+        .scalar_i64("select count(*) from public.audit_log")
+        .await;
 
     let body = rpc_ok(&backend, &owner, "backup_now", json!({})).await;
     let backup_id = body["backup_id"].as_i64().expect("backup_id");
-    let employees = scalar_i64(&backend, "select count(*) from public.employees").await;
+    let employees = backend
+        .scalar_i64("select count(*) from public.employees")
+        .await;
     assert_eq!(body["counts"]["employees"], json!(employees), "{body}");
     assert_eq!(body["counts"]["deleted"]["employees"], json!(1), "{body}");
     assert_eq!(
         body["counts"]["cities"],
-        json!(scalar_i64(&backend, "select count(*) from public.cities").await)
+        json!(
+            backend
+                .scalar_i64("select count(*) from public.cities")
+                .await
+        )
     );
     assert_eq!(
         body["counts"]["archives"],
@@ -470,20 +435,20 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
         "the seed's two archive rows: {body}"
     );
     assert_eq!(
-        version(&backend).await.0,
+        backend.cloud_version().await.0,
         version_at_backup,
         "a backup is not a change"
     );
     assert_eq!(
-        scalar_i64(
-            &backend,
-            &format!("select count(*) from public.audit_log where action = 'backup_now' and entity_id = '{backup_id}'")
+        backend.scalar_i64(&format!("select count(*) from public.audit_log where action = 'backup_now' and entity_id = '{backup_id}'")
         )
         .await,
         1
     );
     assert_eq!(
-        scalar_i64(&backend, "select count(*) from public.audit_log").await,
+        backend
+            .scalar_i64("select count(*) from public.audit_log")
+            .await,
         audit_before + 1
     );
 
@@ -535,11 +500,11 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
     assert_eq!(ids, sorted, "rows ordered by id");
     // size_bytes is the size of the stored document's text.
     let size = body["size_bytes"].as_i64().unwrap();
-    let text_size = scalar_i64(
-        &backend,
-        &format!("select octet_length(snapshot::text) from public.backups where id = {backup_id}"),
-    )
-    .await;
+    let text_size = backend
+        .scalar_i64(&format!(
+            "select octet_length(snapshot::text) from public.backups where id = {backup_id}"
+        ))
+        .await;
     assert_eq!(size, text_size);
     assert!(size > 1000, "{size}");
 
@@ -609,14 +574,14 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
     .await;
     let data_changed = synced_data(&backend).await;
     assert_ne!(data_changed, data_before);
-    let (version_changed, hash_changed) = version(&backend).await;
-    let revisions_changed = json_of(
-        &backend,
-        "(select jsonb_object_agg(id::text, revision) from public.institutions)",
-    )
-    .await;
+    let (version_changed, hash_changed) = backend.cloud_version().await;
+    let revisions_changed = backend
+        .json_of("(select jsonb_object_agg(id::text, revision) from public.institutions)")
+        .await;
     take_messages(&backend).await;
-    let audit_changed = scalar_i64(&backend, "select count(*) from public.audit_log").await;
+    let audit_changed = backend
+        .scalar_i64("select count(*) from public.audit_log")
+        .await;
     // A sequence left behind (as in a copied database): the restore must move it past its ids.
     backend
         .admin
@@ -631,7 +596,7 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
         json!({"p_backup_id": backup_id}),
     )
     .await;
-    let (version_after, hash_after) = version(&backend).await;
+    let (version_after, hash_after) = backend.cloud_version().await;
     assert_eq!(
         version_after,
         version_changed + 1,
@@ -655,20 +620,18 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
     );
     assert_eq!(archives(&backend).await, archives_before);
     assert_eq!(
-        scalar_i64(
-            &backend,
-            &format!("select count(*) from public.cities where id = {new_city}")
-        )
-        .await,
+        backend
+            .scalar_i64(&format!(
+                "select count(*) from public.cities where id = {new_city}"
+            ))
+            .await,
         0,
         "a city created after the backup is gone (the pre-restore backup keeps it)"
     );
     // Revisions only move forward (a reset prepared before the restore must not match).
-    let revisions_after = json_of(
-        &backend,
-        "(select jsonb_object_agg(id::text, revision) from public.institutions)",
-    )
-    .await;
+    let revisions_after = backend
+        .json_of("(select jsonb_object_agg(id::text, revision) from public.institutions)")
+        .await;
     for (id, before) in revisions_changed.as_object().unwrap() {
         if let Some(after) = revisions_after.get(id) {
             assert!(
@@ -698,7 +661,7 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
         .max()
         .unwrap();
     assert!(next["city_id"].as_i64().unwrap() > max_restored, "{next}");
-    let (version_next, _) = version(&backend).await;
+    let (version_next, _) = backend.cloud_version().await;
 
     // One broadcast, action restore_backup, naming the structure and every institution.
     let messages = take_messages(&backend).await;
@@ -709,12 +672,10 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
     assert_eq!(restore_messages.len(), 1, "{messages:?}");
     let scopes = restore_messages[0]["scopes"].as_array().unwrap();
     assert_eq!(scopes[0], json!("structure"), "{scopes:?}");
-    for id in scalar_text(
-        &backend,
-        "(select string_agg(id::text, ',' order by id) from public.institutions)",
-    )
-    .await
-    .split(',')
+    for id in backend
+        .scalar_text("(select string_agg(id::text, ',' order by id) from public.institutions)")
+        .await
+        .split(',')
     {
         assert!(
             scopes.contains(&json!(format!("institution:{id}"))),
@@ -724,11 +685,9 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
     assert_eq!(restore_messages[0]["version"], json!(version_after));
 
     // One audit entry with the backup, its date and counts.
-    let entry = json_of(
-        &backend,
-        "(select to_jsonb(a) from public.audit_log a where a.action = 'restore_backup')",
-    )
-    .await;
+    let entry = backend
+        .json_of("(select to_jsonb(a) from public.audit_log a where a.action = 'restore_backup')")
+        .await;
     assert_eq!(entry["actor_id"], json!(owner_id));
     assert_eq!(entry["entity_id"], json!(backup_id.to_string()));
     assert_eq!(entry["new_value"]["backup_id"], json!(backup_id));
@@ -746,7 +705,9 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
     // restore + pre-restore are one audit entry (the pre-restore backup is part of the restore),
     // then create_city's.
     assert_eq!(
-        scalar_i64(&backend, "select count(*) from public.audit_log").await,
+        backend
+            .scalar_i64("select count(*) from public.audit_log")
+            .await,
         audit_changed + 2
     );
 
@@ -772,8 +733,8 @@ async fn owner_restores_hostile_data_exactly_in_one_bump_and_the_pre_restore_bac
         json!({"p_backup_id": pre}),
     )
     .await;
-    assert_eq!(version(&backend).await.0, version_next + 1, "{undo}");
-    assert_eq!(version(&backend).await.1, hash_changed);
+    assert_eq!(backend.cloud_version().await.0, version_next + 1, "{undo}");
+    assert_eq!(backend.cloud_version().await.1, hash_changed);
     assert_eq!(computed_hash(&backend).await, hash_changed);
     assert_eq!(synced_data(&backend).await, data_changed);
     backend.stop().await;
@@ -846,7 +807,9 @@ async fn archives_are_kept_and_missing_ones_come_back_only_while_their_object_is
         .unwrap();
     assert_eq!(restored, original, "the same row, id included");
     // A later archive row gets an id past the restored ones.
-    let max_id = scalar_i64(&backend, "select max(id) from public.archives").await;
+    let max_id = backend
+        .scalar_i64("select max(id) from public.archives")
+        .await;
     let next: i64 = backend
         .admin
         .query_one(
@@ -1038,11 +1001,11 @@ async fn a_backup_larger_than_the_maximum_is_refused_and_writes_nothing() {
     assert_eq!(body["max_bytes"], json!(1024));
     assert_eq!(body["changed"], json!(true));
     let before = everything(&backend).await;
-    let size = scalar_i64(
-        &backend,
-        &format!("select size_bytes from public.backups where id = {backup}"),
-    )
-    .await;
+    let size = backend
+        .scalar_i64(&format!(
+            "select size_bytes from public.backups where id = {backup}"
+        ))
+        .await;
 
     let (status, body) = backend.rpc(Some(&owner), "backup_now", json!({})).await;
     expect_error(
@@ -1163,11 +1126,11 @@ async fn invalid_settings_are_refused_naming_the_argument_and_valid_ones_are_aud
         body,
         json!({"time_zone": "America/New_York", "retention_days": 7, "max_bytes": 1048576, "changed": true})
     );
-    let entry = json_of(
-        &backend,
-        "(select to_jsonb(a) from public.audit_log a where a.action = 'set_backup_settings')",
-    )
-    .await;
+    let entry = backend
+        .json_of(
+            "(select to_jsonb(a) from public.audit_log a where a.action = 'set_backup_settings')",
+        )
+        .await;
     assert_eq!(
         entry["old_value"]["time_zone"],
         json!("Europe/Bucharest"),
@@ -1175,7 +1138,7 @@ async fn invalid_settings_are_refused_naming_the_argument_and_valid_ones_are_aud
     );
     assert_eq!(entry["new_value"]["retention_days"], json!(7), "{entry}");
     assert_eq!(
-        version(&backend).await,
+        backend.cloud_version().await,
         (
             before["version"]["version"].as_i64().unwrap(),
             before["version"]["data_hash"].as_str().unwrap().to_string()
@@ -1183,7 +1146,9 @@ async fn invalid_settings_are_refused_naming_the_argument_and_valid_ones_are_aud
         "settings are not synced data"
     );
     // The same again changes nothing and writes no audit entry.
-    let audit = scalar_i64(&backend, "select count(*) from public.audit_log").await;
+    let audit = backend
+        .scalar_i64("select count(*) from public.audit_log")
+        .await;
     let body = rpc_ok(
         &backend,
         &owner,
@@ -1193,7 +1158,9 @@ async fn invalid_settings_are_refused_naming_the_argument_and_valid_ones_are_aud
     .await;
     assert_eq!(body["changed"], json!(false));
     assert_eq!(
-        scalar_i64(&backend, "select count(*) from public.audit_log").await,
+        backend
+            .scalar_i64("select count(*) from public.audit_log")
+            .await,
         audit
     );
     backend.stop().await;
@@ -1227,7 +1194,9 @@ async fn a_second_manual_backup_within_ten_seconds_is_rate_limited() {
         .unwrap();
     rpc_ok(&backend, &owner, "backup_now", json!({})).await;
     assert_eq!(
-        scalar_i64(&backend, "select count(*) from public.backups").await,
+        backend
+            .scalar_i64("select count(*) from public.backups")
+            .await,
         2
     );
     backend.stop().await;
@@ -1318,13 +1287,11 @@ async fn the_scheduled_backup_is_taken_once_in_the_first_hour_after_local_midnig
     .await;
 
     let local_date = async |backend: &TestBackend, id: &Value| -> String {
-        scalar_text(
-            backend,
-            &format!(
+        backend
+            .scalar_text(&format!(
                 "select local_date from public.backups where id = {id} and kind = 'scheduled'"
-            ),
-        )
-        .await
+            ))
+            .await
     };
 
     // Europe/Bucharest in winter (UTC+2): 22:05 UTC is 00:05 on the next day.
@@ -1339,9 +1306,7 @@ async fn the_scheduled_backup_is_taken_once_in_the_first_hour_after_local_midnig
     let run = scheduled(&backend, "2026-01-14 22:05:00+00").await;
     assert_eq!(run["local_time"], json!("2026-01-15T00:05:00"), "{run}");
     assert_eq!(local_date(&backend, &run["taken"]).await, "2026-01-15");
-    let taken_at = scalar_text(
-        &backend,
-        &format!("select taken_at = timestamptz '2026-01-14 22:05:00+00' from public.backups where id = {}", run["taken"]),
+    let taken_at = backend.scalar_text(&format!("select taken_at = timestamptz '2026-01-14 22:05:00+00' from public.backups where id = {}", run["taken"]),
     )
     .await;
     assert_eq!(taken_at, "true");
@@ -1379,20 +1344,16 @@ async fn the_scheduled_backup_is_taken_once_in_the_first_hour_after_local_midnig
     assert_eq!(run["taken"], Value::Null, "01:00 in Kolkata: {run}");
 
     assert_eq!(
-        scalar_i64(
-            &backend,
-            "select count(*) from public.backups where kind = 'scheduled'"
-        )
-        .await,
+        backend
+            .scalar_i64("select count(*) from public.backups where kind = 'scheduled'")
+            .await,
         3
     );
     // A scheduled backup is not a change of the data.
     assert_eq!(
-        scalar_i64(
-            &backend,
-            "select count(*) from public.audit_log where action = 'restore_backup'"
-        )
-        .await,
+        backend
+            .scalar_i64("select count(*) from public.audit_log where action = 'restore_backup'")
+            .await,
         0
     );
     backend.stop().await;

@@ -22,20 +22,10 @@ const DISCORD_ID: &str = "900000000000000001";
 /// The columns of `sync_log` the app reads (src/api/sync_log.rs), unchanged.
 const APP_SYNC_LOG_QUERY: &str = "/rest/v1/sync_log?select=id,user_name,sync_type,status,items_synced,error_message,synced_at&order=synced_at.desc&order=id.desc&limit=100";
 
-async fn scalar_i64(backend: &TestBackend, sql: &str) -> i64 {
-    backend.admin.query_one(sql, &[]).await.unwrap().get(0)
-}
-
-async fn scalar_text(backend: &TestBackend, sql: &str) -> String {
-    backend.admin.query_one(sql, &[]).await.unwrap().get(0)
-}
-
 async fn version(backend: &TestBackend) -> i64 {
-    scalar_i64(
-        backend,
-        "select version from public.sync_metadata where sync_key = 'global_version'",
-    )
-    .await
+    backend
+        .scalar_i64("select version from public.sync_metadata where sync_key = 'global_version'")
+        .await
 }
 
 async fn log_download(backend: &TestBackend, token: &str) -> (StatusCode, Value) {
@@ -49,14 +39,12 @@ async fn log_download(backend: &TestBackend, token: &str) -> (StatusCode, Value)
 }
 
 async fn sync_log_rows_of(backend: &TestBackend, email: &str) -> i64 {
-    scalar_i64(
-        backend,
-        &format!(
+    backend
+        .scalar_i64(&format!(
             "select count(*) from public.sync_log l join auth.users u on u.id = l.user_id \
              where u.email = '{email}'"
-        ),
-    )
-    .await
+        ))
+        .await
 }
 
 // 1. log_sync ---------------------------------------------------------------------------------
@@ -129,18 +117,16 @@ async fn parallel_log_sync_calls_of_one_account_cannot_pass_the_limit() {
 // 2. Names --------------------------------------------------------------------------------------
 
 async fn city_id(backend: &TestBackend, name: &str) -> i64 {
-    scalar_i64(
-        backend,
-        &format!("select id from public.cities where name = '{name}' and deleted_at is null"),
-    )
-    .await
+    backend
+        .scalar_i64(&format!(
+            "select id from public.cities where name = '{name}' and deleted_at is null"
+        ))
+        .await
 }
 
 /// Names, cities and institutions as the superuser sees them, and the version.
 async fn names_snapshot(backend: &TestBackend) -> (String, i64) {
-    let names = scalar_text(
-        backend,
-        "select (select string_agg(format('%s:%s:%s', id, name, deleted_at is null), '|' order by id) from public.cities) \
+    let names = backend.scalar_text("select (select string_agg(format('%s:%s:%s', id, name, deleted_at is null), '|' order by id) from public.cities) \
              || '#' || \
                 (select string_agg(format('%s:%s:%s', id, name, deleted_at is null), '|' order by id) from public.institutions)",
     )
@@ -163,11 +149,9 @@ async fn unicode_spaces_in_names_are_trimmed_like_ascii_spaces() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let city = body["city_id"].as_i64().unwrap();
     assert_eq!(
-        scalar_text(
-            &backend,
-            &format!("select name from public.cities where id = {city}")
-        )
-        .await,
+        backend
+            .scalar_text(&format!("select name from public.cities where id = {city}"))
+            .await,
         "Nbsp City"
     );
     let (status, body) = backend
@@ -180,11 +164,11 @@ async fn unicode_spaces_in_names_are_trimmed_like_ascii_spaces() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let institution = body["institution_id"].as_i64().unwrap();
     assert_eq!(
-        scalar_text(
-            &backend,
-            &format!("select name from public.institutions where id = {institution}")
-        )
-        .await,
+        backend
+            .scalar_text(&format!(
+                "select name from public.institutions where id = {institution}"
+            ))
+            .await,
         "Poliție Nouă"
     );
     let (status, body) = backend
@@ -197,11 +181,11 @@ async fn unicode_spaces_in_names_are_trimmed_like_ascii_spaces() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
-        scalar_text(
-            &backend,
-            &format!("select name from public.institutions where id = {institution}")
-        )
-        .await,
+        backend
+            .scalar_text(&format!(
+                "select name from public.institutions where id = {institution}"
+            ))
+            .await,
         "Medici"
     );
 
@@ -255,12 +239,12 @@ async fn invisible_and_bidi_control_characters_are_refused_in_names() {
     let backend = TestBackend::start().await;
     let owner = backend.token(OWNER).await;
     let blackwater = city_id(&backend, "BlackWater").await;
-    let politie = scalar_i64(
-        &backend,
-        "select i.id from public.institutions i join public.cities c on c.id = i.city_id \
+    let politie = backend
+        .scalar_i64(
+            "select i.id from public.institutions i join public.cities c on c.id = i.city_id \
          where c.name = 'BlackWater' and i.name = 'Politie'",
-    )
-    .await;
+        )
+        .await;
     let before = names_snapshot(&backend).await;
     let refused: Vec<char> = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
         .into_iter()
@@ -317,14 +301,12 @@ async fn sync_log_shows_discord_ids_only_to_who_may_see_the_profile() {
     let discord = backend.token(DISCORD).await;
     let (status, body) = log_download(&backend, &discord).await;
     assert!(status.is_success(), "{body}");
-    let row = scalar_i64(
-        &backend,
-        &format!(
+    let row = backend
+        .scalar_i64(&format!(
             "select max(id) from public.sync_log where user_id = '{DISCORD_USER}' \
              and discord_id = '{DISCORD_ID}'"
-        ),
-    )
-    .await;
+        ))
+        .await;
 
     let viewer = backend.token(VIEWER).await;
     let owner = backend.token(OWNER).await;
@@ -395,11 +377,11 @@ async fn sync_log_shows_discord_ids_only_to_who_may_see_the_profile() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     // The value is still stored (the service key and the SQL editor read it).
     assert_eq!(
-        scalar_text(
-            &backend,
-            &format!("select discord_id from public.sync_log where id = {row}")
-        )
-        .await,
+        backend
+            .scalar_text(&format!(
+                "select discord_id from public.sync_log where id = {row}"
+            ))
+            .await,
         DISCORD_ID
     );
     backend.stop().await;
@@ -434,7 +416,7 @@ async fn upload(
 async fn storage_matches_mime_types_exactly_and_serves_objects_with_nosniff() {
     let backend = TestBackend::start().await;
     let owner = backend.token(OWNER).await;
-    let objects = || scalar_i64(&backend, "select count(*) from storage.objects");
+    let objects = || backend.scalar_i64("select count(*) from storage.objects");
     let before = objects().await;
     for (n, mime) in [
         "application/json/x",
@@ -524,9 +506,7 @@ async fn storage_matches_mime_types_exactly_and_serves_objects_with_nosniff() {
 
 /// Sessions and the last sign-in of the Discord demo account: what a sign-in changes.
 async fn discord_sign_ins(backend: &TestBackend) -> String {
-    scalar_text(
-        backend,
-        &format!(
+    backend.scalar_text(&format!(
             "select format('%s|%s|%s', (select count(*) from auth.sessions where user_id = '{DISCORD_USER}'), \
                     (select count(*) from auth.flow_state where user_id = '{DISCORD_USER}'), \
                     (select last_sign_in_at from auth.users where id = '{DISCORD_USER}'))"

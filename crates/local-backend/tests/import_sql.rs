@@ -57,37 +57,6 @@ async fn import_ok(backend: &TestBackend, token: &str, payload: &Value) -> Value
     body
 }
 
-/// One number (any integer type) of a query.
-async fn scalar_i64(backend: &TestBackend, sql: &str) -> i64 {
-    backend
-        .admin
-        .query_one(&format!("select ({sql})::bigint"), &[])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
-
-async fn json_of(backend: &TestBackend, sql: &str) -> Value {
-    backend
-        .admin
-        .query_one(sql, &[])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .get(0)
-}
-
-async fn version(backend: &TestBackend) -> (i64, String) {
-    let row = backend
-        .admin
-        .query_one(
-            "select version, btrim(data_hash) from public.sync_metadata where sync_key = 'global_version'",
-            &[],
-        )
-        .await
-        .expect("version row");
-    (row.get(0), row.get(1))
-}
-
 /// Removes and returns the payloads of the broadcasts stored so far.
 async fn take_messages(backend: &TestBackend) -> Vec<Value> {
     backend
@@ -105,9 +74,7 @@ async fn take_messages(backend: &TestBackend) -> Vec<Value> {
 
 /// Everything an import could write, as one comparable value.
 async fn snapshot(backend: &TestBackend) -> Value {
-    json_of(
-        backend,
-        "select jsonb_build_object(
+    backend.json_of("select jsonb_build_object(
            'version', (select to_jsonb(m) - 'updated_at' from public.sync_metadata m),
            'cities', (select jsonb_agg(to_jsonb(c) order by c.id) from public.cities c),
            'institutions', (select jsonb_agg(to_jsonb(i) order by i.id) from public.institutions i),
@@ -124,18 +91,16 @@ async fn snapshot(backend: &TestBackend) -> Value {
 }
 
 async fn revision(backend: &TestBackend, institution: i64) -> i64 {
-    scalar_i64(
-        backend,
-        &format!("select revision from public.institutions where id = {institution}"),
-    )
-    .await
+    backend
+        .scalar_i64(&format!(
+            "select revision from public.institutions where id = {institution}"
+        ))
+        .await
 }
 
 /// One live employee of the institution as the payload describes it.
 async fn employee_item(backend: &TestBackend, id: &str, institution_index: usize) -> Value {
-    json_of(
-        backend,
-        &format!(
+    backend.json_of(&format!(
             "select jsonb_build_object('id', e.id, 'institution', {institution_index}, 'rank', e.rank,
                       'punctaj', e.punctaj,
                       'ultima_mod', to_char(e.ultima_mod at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
@@ -235,9 +200,7 @@ async fn discord_account(backend: &TestBackend, email: &str, discord_id: &str) -
 }
 
 async fn roles_of(backend: &TestBackend, user_id: &str) -> Value {
-    json_of(
-        backend,
-        &format!(
+    backend.json_of(&format!(
             "select jsonb_build_object(
                'global', (select jsonb_build_object('role', g.role, 'granted_by', g.granted_by)
                             from public.global_roles g where g.user_id = '{user_id}'),
@@ -274,8 +237,10 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
     let veteran_points = veteran_item["punctaj"].as_i64().unwrap();
     veteran_item["punctaj"] = json!(veteran_points + 5);
     veteran_item["ultima_mod"] = json!("2026-02-15T00:01:03Z");
-    let (before, _) = version(&backend).await;
-    let audit_before = scalar_i64(&backend, "select count(*) from public.audit_log").await;
+    let (before, _) = backend.cloud_version().await;
+    let audit_before = backend
+        .scalar_i64("select count(*) from public.audit_log")
+        .await;
 
     let ranks = json!(["Cadet", "Șef <b>"]);
     let columns = json!([
@@ -332,7 +297,7 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
         ]),
         "{body}"
     );
-    let (after, hash) = version(&backend).await;
+    let (after, hash) = backend.cloud_version().await;
     assert_eq!(after, before + 1, "exactly one version bump");
     assert_eq!(body["version"], json!(after));
     assert_eq!(body["data_hash"], json!(hash));
@@ -363,29 +328,25 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
         .await
         .expect("the new city")
         .get(0);
-    let inst = json_of(
-        &backend,
-        &format!(
+    let inst = backend
+        .json_of(&format!(
             "select jsonb_build_object('id', id, 'name', name, 'ranks', ranks, 'columns', columns,
                       'lpca', last_points_change_at = '2026-02-15T00:01:43Z', 'revision', revision)
                from public.institutions where city_id = {city}"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(inst["name"], json!("Poliție"));
     assert_eq!(inst["ranks"], ranks);
     assert_eq!(inst["columns"], columns);
     assert_eq!(inst["lpca"], json!(true));
     let new_inst = inst["id"].as_i64().unwrap();
-    let members = json_of(
-        &backend,
-        &format!(
+    let members = backend
+        .json_of(&format!(
             "select jsonb_agg(jsonb_build_object('id', id, 'rank', rank, 'punctaj', punctaj,
                                 'ultima_mod', ultima_mod, 'fields', fields) order by punctaj desc)
                from public.employees where institution_id = {new_inst} and deleted_at is null"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(members.as_array().unwrap().len(), 2, "{members}");
     assert_eq!(
         members[0]["fields"],
@@ -393,15 +354,13 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
     );
     assert_eq!(members[0]["punctaj"], json!(20));
     assert_eq!(members[1]["ultima_mod"], Value::Null);
-    let points = scalar_i64(
-        &backend,
-        &format!("select punctaj from public.employees where id = '{veteran}'"),
-    )
-    .await;
+    let points = backend
+        .scalar_i64(&format!(
+            "select punctaj from public.employees where id = '{veteran}'"
+        ))
+        .await;
     assert_eq!(points, veteran_points + 5);
-    let politie_lpca = json_of(
-        &backend,
-        "select to_jsonb(last_points_change_at = '2030-01-01T00:00:00Z') from public.institutions where id = 1",
+    let politie_lpca = backend.json_of("select to_jsonb(last_points_change_at = '2030-01-01T00:00:00Z') from public.institutions where id = 1",
     )
     .await;
     assert_eq!(
@@ -409,18 +368,16 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
         json!(true),
         "a later last_points_change_at is applied"
     );
-    let recorded = json_of(
-        &backend,
-        &format!(
+    let recorded = backend
+        .json_of(&format!(
             "select jsonb_agg(jsonb_build_object('path', object_path, 'after_reset', after_reset,
                                'city', city_name, 'institution', institution_name,
                                'ids', city_id = {city} and institution_id = {new_inst},
                                'reset_by', reset_by, 'by', reset_by_name, 'count', employee_count,
                                'points', total_points) order by object_path)
                from public.archives where city_id = {city}"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(
         recorded,
         json!([
@@ -431,9 +388,7 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
         ])
     );
     // One summary entry (plus the legacy one), by the owner.
-    let summary = json_of(
-        &backend,
-        "select coalesce(jsonb_agg(jsonb_build_object('actor', actor_id, 'new', new_value, 'details', details,
+    let summary = backend.json_of("select coalesce(jsonb_agg(jsonb_build_object('actor', actor_id, 'new', new_value, 'details', details,
                                                       'legacy', legacy)), '[]')
            from public.audit_log where action = 'import_legacy'",
     )
@@ -452,7 +407,9 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
         "{summary}"
     );
     assert_eq!(
-        scalar_i64(&backend, "select count(*) from public.audit_log").await,
+        backend
+            .scalar_i64("select count(*) from public.audit_log")
+            .await,
         audit_before + 2,
         "the summary and the legacy entry, nothing per row"
     );
@@ -503,11 +460,9 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
     let mut newer = second.clone();
     newer["employees"][0]["punctaj"] = json!(25);
     newer["employees"][0]["ultima_mod"] = json!("2026-03-01T10:00:00Z");
-    let stamps = json_of(
-        &backend,
-        "select jsonb_object_agg(id, updated_at) from public.employees",
-    )
-    .await;
+    let stamps = backend
+        .json_of("select jsonb_object_agg(id, updated_at) from public.employees")
+        .await;
     let body = import_ok(&backend, &owner, &newer).await;
     assert_eq!(body["changed"], json!(true), "{body}");
     assert_eq!(
@@ -515,16 +470,14 @@ async fn owner_imports_in_one_bump_then_the_same_again_changes_nothing_and_a_new
         counts(&[("employees_updated", 1)]),
         "{body}"
     );
-    assert_eq!(version(&backend).await.0, after + 1);
+    assert_eq!(backend.cloud_version().await.0, after + 1);
     assert_eq!(take_messages(&backend).await.len(), 1);
-    let moved = json_of(
-        &backend,
-        &format!(
+    let moved = backend
+        .json_of(&format!(
             "select coalesce(jsonb_agg(e.id), '[]') from public.employees e
               where e.updated_at is distinct from ('{stamps}'::jsonb ->> e.id::text)::timestamptz"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(moved, json!([created[0]]), "only the differing member");
     assert_eq!(revision(&backend, POLITIE).await, other_revision);
     assert_eq!(revision(&backend, new_inst).await, new_revision + 1);
@@ -551,11 +504,9 @@ async fn ranks_and_columns_of_an_existing_institution_change_as_the_structure_fu
     item["rank"] = json!(7);
     item["fields"] = json!({"DISCORD": item["fields"]["DISCORD"], "NUME IC": item["fields"]["NUME IC"],
                             "NOU": "valoare <nouă>"});
-    let stored_lpca = json_of(
-        &backend,
-        "select to_jsonb(last_points_change_at) from public.institutions where id = 2",
-    )
-    .await;
+    let stored_lpca = backend
+        .json_of("select to_jsonb(last_points_change_at) from public.institutions where id = 2")
+        .await;
     let rev = revision(&backend, BW_MEDICI).await;
     let ranks = json!([
         "Asistent",
@@ -576,22 +527,22 @@ async fn ranks_and_columns_of_an_existing_institution_change_as_the_structure_fu
         "archives": [], "audit": [], "invites": []
     });
     take_messages(&backend).await;
-    let (before, _) = version(&backend).await;
+    let (before, _) = backend.cloud_version().await;
     let body = import_ok(&backend, &owner, &payload).await;
     assert_eq!(
         body["counts"],
         counts(&[("institutions_updated", 1), ("employees_updated", 1)]),
         "{body}"
     );
-    assert_eq!(version(&backend).await.0, before + 1);
+    assert_eq!(backend.cloud_version().await.0, before + 1);
     assert_eq!(take_messages(&backend).await.len(), 1);
-    let inst = json_of(
-        &backend,
-        "select jsonb_build_object('ranks', ranks, 'columns', columns, 'revision', revision,
+    let inst = backend
+        .json_of(
+            "select jsonb_build_object('ranks', ranks, 'columns', columns, 'revision', revision,
                                    'lpca', to_jsonb(last_points_change_at))
            from public.institutions where id = 2",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(inst["ranks"], ranks);
     assert_eq!(
         inst["columns"],
@@ -611,9 +562,7 @@ async fn ranks_and_columns_of_an_existing_institution_change_as_the_structure_fu
         inst["lpca"], stored_lpca,
         "an older last_points_change_at is not applied"
     );
-    let stale = scalar_i64(
-        &backend,
-        "select count(*) from public.employees where institution_id = 2 and fields ? 'SERIE DE BULETIN'",
+    let stale = backend.scalar_i64("select count(*) from public.employees where institution_id = 2 and fields ? 'SERIE DE BULETIN'",
     )
     .await;
     assert_eq!(
@@ -785,7 +734,7 @@ async fn only_owners_and_admins_may_import() {
         counts(&[("employees_created", 1), ("invites_saved", 1)]),
         "{body}"
     );
-    let (after, _) = version(&backend).await;
+    let (after, _) = backend.cloud_version().await;
     assert_eq!(after, before["version"]["version"].as_i64().unwrap() + 1);
     backend.stop().await;
 }
@@ -1093,12 +1042,12 @@ async fn legacy_audit_entries_are_imported_once_marked_legacy_and_never_bump() {
     take_messages(&backend).await;
 
     // Only the synced tables bump at commit.
-    let bump_triggers = json_of(
-        &backend,
-        "select jsonb_agg(tgrelid::regclass::text order by tgrelid::regclass::text)
+    let bump_triggers = backend
+        .json_of(
+            "select jsonb_agg(tgrelid::regclass::text order by tgrelid::regclass::text)
            from pg_trigger where tgname = 'punctaj_bump_at_commit'",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(
         bump_triggers,
         json!(["cities", "employees", "institutions"])
@@ -1123,21 +1072,19 @@ async fn legacy_audit_entries_are_imported_once_marked_legacy_and_never_bump() {
              "entity_name": null, "details": null}
         ]
     });
-    let (version_before, _) = version(&backend).await;
+    let (version_before, _) = backend.cloud_version().await;
     let body = import_ok(&backend, &owner, &payload).await;
     assert_eq!(body["changed"], json!(false), "{body}");
     assert_eq!(body["counts"], counts(&[("audit_imported", 3)]), "{body}");
     assert_eq!(body["version"], json!(version_before));
     assert_eq!(
-        version(&backend).await.0,
+        backend.cloud_version().await.0,
         version_before,
         "history is not synced data: no bump, not even at commit"
     );
     assert!(take_messages(&backend).await.is_empty());
 
-    let entries = json_of(
-        &backend,
-        "select jsonb_agg(jsonb_build_object('id', legacy_id, 'legacy', legacy, 'action', action,
+    let entries = backend.json_of("select jsonb_agg(jsonb_build_object('id', legacy_id, 'legacy', legacy, 'action', action,
                             'at', created_at = '2026-02-14T21:28:19Z' or legacy_id <> 812,
                             'city_id', city_id, 'institution_id', institution_id,
                             'city', city_name, 'institution', institution_name,
@@ -1160,11 +1107,11 @@ async fn legacy_audit_entries_are_imported_once_marked_legacy_and_never_bump() {
              "actor": "<script>\"Ș", "actor_id": null, "details": null}
         ])
     );
-    let summaries = scalar_i64(
-        &backend,
-        "select count(*) from public.audit_log where action = 'import_legacy' and not legacy",
-    )
-    .await;
+    let summaries = backend
+        .scalar_i64(
+            "select count(*) from public.audit_log where action = 'import_legacy' and not legacy",
+        )
+        .await;
     assert_eq!(summaries, 1, "the import itself is recorded once");
 
     // Readers through the API: the owner sees all three; the leader of BlackWater/Politie only its own.
@@ -1236,12 +1183,12 @@ async fn invites_are_saved_shown_to_admins_and_granted_when_the_discord_account_
              "institutions": [{"institution": 1, "role": "leader"}]}
         ]
     });
-    let (version_before, _) = version(&backend).await;
+    let (version_before, _) = backend.cloud_version().await;
     let body = import_ok(&backend, &owner, &payload).await;
     assert_eq!(body["changed"], json!(false), "{body}");
     assert_eq!(body["counts"], counts(&[("invites_saved", 4)]), "{body}");
     assert_eq!(
-        version(&backend).await.0,
+        backend.cloud_version().await.0,
         version_before,
         "roles are not synced data"
     );
@@ -1301,21 +1248,19 @@ async fn invites_are_saved_shown_to_admins_and_granted_when_the_discord_account_
             {"institution_id": POLITIE, "role": "leader", "granted_by": owner_id},
             {"institution_id": SD_MEDICI, "role": "member", "granted_by": owner_id}]})
     );
-    let accepted = json_of(
-        &backend,
-        "select jsonb_build_object('by', accepted_by, 'at', accepted_at is not null)
+    let accepted = backend
+        .json_of(
+            "select jsonb_build_object('by', accepted_by, 'at', accepted_at is not null)
            from public.discord_invites where discord_id = '111111111111111111'",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(accepted, json!({"by": newcomer, "at": true}));
-    let entry = json_of(
-        &backend,
-        &format!(
+    let entry = backend
+        .json_of(&format!(
             "select jsonb_build_object('actor', actor_id, 'new', new_value, 'entity', entity_id)
                from public.audit_log where action = 'invite_accepted' and entity_id = '{newcomer}'"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(entry["actor"], json!(owner_id));
     assert_eq!(entry["new"]["global_role"], json!("viewer"));
     assert_eq!(entry["new"]["discord_id"], json!("111111111111111111"));
@@ -1365,12 +1310,12 @@ async fn invites_are_saved_shown_to_admins_and_granted_when_the_discord_account_
         .await
         .expect("link Discord");
     assert_eq!(roles_of(&backend, &viewer_id).await, viewer_roles);
-    let still_pending = scalar_i64(
-        &backend,
-        "select count(*) from public.discord_invites
+    let still_pending = backend
+        .scalar_i64(
+            "select count(*) from public.discord_invites
           where discord_id = '444444444444444444' and accepted_at is null",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(still_pending, 1);
 
     // The same invitations again: accepted ones untouched, the pending one equal — nothing.

@@ -448,6 +448,42 @@ pub fn simulated_discord_state_and_cookie(
 impl TestBackend {
     /// The `row_version` of one row of `cities`, `institutions` or `employees` (0011_row_versions),
     /// read as the superuser: what a client loaded and sends back as `p_expected_version`.
+    /// The one value of `sql` (an expression or a one-row, one-column query) as the superuser,
+    /// cast by PostgreSQL to `bigint`.
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        self.one_value(sql, "bigint").await.get(0)
+    }
+
+    /// The one value of `sql`, cast to `text`.
+    pub async fn scalar_text(&self, sql: &str) -> String {
+        self.one_value(sql, "text").await.get(0)
+    }
+
+    /// The one value of `sql`, cast to `jsonb`.
+    pub async fn json_of(&self, sql: &str) -> Value {
+        self.one_value(sql, "jsonb").await.get(0)
+    }
+
+    async fn one_value(&self, sql: &str, cast: &str) -> tokio_postgres::Row {
+        self.admin
+            .query_one(&format!("select ({sql})::{cast}"), &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The cloud's version row: its version and data hash.
+    pub async fn cloud_version(&self) -> (i64, String) {
+        let row = self
+            .admin
+            .query_one(
+                "select version, btrim(data_hash) from public.sync_metadata where sync_key = 'global_version'",
+                &[],
+            )
+            .await
+            .expect("version row");
+        (row.get(0), row.get(1))
+    }
+
     pub async fn row_version(&self, table: &str, id: impl std::fmt::Display) -> i64 {
         assert!(
             matches!(table, "cities" | "institutions" | "employees"),
