@@ -14,7 +14,8 @@
 //! ([`archive::slug`]) and the permission rule ([`permissions::can`], `docs/database.md`).
 //!
 //! - [`model`]: the synced rows as PostgREST returns them, and table cells.
-//! - [`canonical`]: the canonical document and `data_hash`.
+//! - [`scope`]: the scopes the synced data is split into (structure, one per institution).
+//! - [`canonical`]: the canonical documents, the per-scope hashes and `data_hash`.
 //! - [`archive`]: archive object keys and archive documents, legacy ones included.
 //! - [`legacy`]: importing the legacy desktop app's folder: classifying, reading, planning the RPC payload.
 //! - [`points`]: how points change and which amounts may be typed.
@@ -22,6 +23,8 @@
 //! - [`table`]: sorting and searching the employee table.
 //! - [`text`]: folding names to a plain form, shared by archive key slugs and the table.
 //! - [`sync`]: the forced-synchronisation decisions.
+//! - [`delta`]: delta sync: what to ask for, applying it, verifying it per scope.
+//! - [`selection`]: selective sync: which cities and institutions a device keeps.
 //! - [`conflict`]: merging an edit with a change someone else made to the same row meanwhile.
 //! - [`live`]: live sync: the check schedule beside push, presence, round-trip history.
 //! - [`time`]: reading the timestamp formats met in the cloud and in legacy files.
@@ -29,11 +32,14 @@
 pub mod archive;
 pub mod canonical;
 pub mod conflict;
+pub mod delta;
 pub mod legacy;
 pub mod live;
 pub mod model;
 pub mod permissions;
 pub mod points;
+pub mod scope;
+pub mod selection;
 pub mod sync;
 pub mod table;
 pub mod text;

@@ -44,7 +44,9 @@ impl CloudMeta {
 
 /// `data_hash` is `char(64)`: PostgreSQL pads a shorter value (the empty seed) with spaces, and
 /// may return null before the first bump.
-fn deserialize_hash<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+pub(crate) fn deserialize_hash<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
     let hash = Option::<String>::deserialize(deserializer)?;
     Ok(hash.map(|hash| hash.trim().to_owned()).unwrap_or_default())
 }
