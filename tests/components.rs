@@ -363,6 +363,8 @@ async fn home_as(access: Access) -> (HtmlElement, impl Drop) {
             snapshot: snapshot(),
             archives: Vec::new(),
             installed_at_ms: 0.0,
+            scopes: Vec::new(),
+            selection: Default::default(),
         })));
         // Whatever URL the test runner serves, the home page is what is routed.
         view! {

@@ -1,6 +1,8 @@
 //! The reset archives in the Storage bucket `arhiva` (`<City>/<Institution>_<stamp>.json`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+
+use futures::StreamExt;
 
 use punctaj_core::sync::RemoteObject;
 use punctaj_supabase::response::check_status;
@@ -15,33 +17,39 @@ const LIST_PAGE: u32 = 100;
 /// Keys are `City/File`; deeper folders are still listed, to a sane depth.
 const MAX_DEPTH: usize = 4;
 
-/// Every object of the bucket with its etag, walking the folders (one Storage list request per
+/// Folders listed at the same time.
+const PARALLEL_LISTS: usize = 6;
+
+/// Every object under `folders` (the whole bucket when empty) with its etag, walking the
+/// folders level by level, the folders of a level side by side (one Storage list request per
 /// folder and page of 100). `on_folder(done, total, bytes)` reports the folders walked.
 pub async fn list_archive_objects(
     client: &SupabaseClient,
     options: &SendOptions,
+    folders: &[String],
     mut on_folder: impl FnMut(u64, u64, u64),
 ) -> Result<(Vec<RemoteObject>, u64), SupabaseError> {
-    let bucket = client.storage().from(ARCHIVE_BUCKET);
     let mut objects = Vec::new();
     let mut bytes = 0;
-    let mut folders = VecDeque::from([(String::new(), 0usize)]);
+    let (mut level, mut depth): (Vec<String>, usize) = if folders.is_empty() {
+        (vec![String::new()], 0)
+    } else {
+        (folders.to_vec(), 1)
+    };
     let mut walked = 0u64;
-    while let Some((prefix, depth)) = folders.pop_front() {
-        let mut offset = 0;
-        loop {
-            let list_options = ListOptions {
-                limit: LIST_PAGE,
-                offset,
-                ..ListOptions::default()
-            };
-            let response = client
-                .execute_with(bucket.list(&prefix, &list_options), options.clone())
-                .await?;
-            bytes += response.body.len() as u64;
-            let page: Vec<FileObject> = response.json()?;
-            let received = page.len() as u32;
-            for entry in page {
+    let mut known = level.len() as u64;
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        let mut listings = futures::stream::iter(
+            level
+                .iter()
+                .map(|prefix| list_folder(client, options, prefix)),
+        )
+        .buffer_unordered(PARALLEL_LISTS);
+        while let Some(listing) = listings.next().await {
+            let (prefix, entries, listed_bytes) = listing?;
+            bytes += listed_bytes;
+            for entry in entries {
                 let key = if prefix.is_empty() {
                     entry.name.clone()
                 } else {
@@ -49,7 +57,7 @@ pub async fn list_archive_objects(
                 };
                 if entry.is_folder() {
                     if depth + 1 < MAX_DEPTH {
-                        folders.push_back((key, depth + 1));
+                        next.push(key);
                     }
                 } else {
                     objects.push(RemoteObject {
@@ -60,15 +68,45 @@ pub async fn list_archive_objects(
                     });
                 }
             }
-            if received < LIST_PAGE {
-                break;
-            }
-            offset += LIST_PAGE;
+            walked += 1;
+            on_folder(walked, known + next.len() as u64, bytes);
         }
-        walked += 1;
-        on_folder(walked, walked + folders.len() as u64, bytes);
+        drop(listings);
+        known += next.len() as u64;
+        level = next;
+        depth += 1;
     }
     Ok((objects, bytes))
+}
+
+/// One folder's entries, page by page: (the folder, its entries, bytes received).
+async fn list_folder(
+    client: &SupabaseClient,
+    options: &SendOptions,
+    prefix: &str,
+) -> Result<(String, Vec<FileObject>, u64), SupabaseError> {
+    let bucket = client.storage().from(ARCHIVE_BUCKET);
+    let mut entries = Vec::new();
+    let mut bytes = 0;
+    let mut offset = 0;
+    loop {
+        let list_options = ListOptions {
+            limit: LIST_PAGE,
+            offset,
+            ..ListOptions::default()
+        };
+        let response = client
+            .execute_with(bucket.list(prefix, &list_options), options.clone())
+            .await?;
+        bytes += response.body.len() as u64;
+        let page: Vec<FileObject> = response.json()?;
+        let received = page.len() as u32;
+        entries.extend(page);
+        if received < LIST_PAGE {
+            return Ok((prefix.to_owned(), entries, bytes));
+        }
+        offset += LIST_PAGE;
+    }
 }
 
 /// How long a signed download URL stays valid: enough for a slow download of every archive.

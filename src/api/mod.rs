@@ -5,6 +5,7 @@ mod access;
 mod archives;
 mod audit;
 mod backups;
+mod delta;
 mod import;
 mod members;
 mod mutations;
@@ -24,6 +25,7 @@ pub use backups::{
     Backup, BackupCounts, BackupSettings, backup_document, backup_now, backup_settings,
     list_backups, restore_backup, set_backup_settings,
 };
+pub use delta::{sync_changes, sync_delta};
 pub use import::{ImportCounts, ImportOutcome, import_legacy};
 pub use members::{
     Account, AccountInstitutionRole, DiscordInvite, InvitedInstitutionRole, accounts,
@@ -36,7 +38,7 @@ pub use snapshot::{
     DeletedCity, DeletedInstitution, PAGE_SIZE, cloud_meta, deleted_cities, deleted_institutions,
     fetch_snapshot,
 };
-pub use sync_log::{SyncLogEntry, log_sync, recent_sync_log};
+pub use sync_log::{DownloadMode, SyncLogEntry, log_download, recent_sync_log};
 
 use leptos::prelude::on_cleanup;
 use punctaj_supabase::{AbortHandle, SendOptions};

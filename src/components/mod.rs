@@ -17,6 +17,7 @@ pub mod points_dialog;
 pub mod presence_list;
 pub mod progress_bar;
 pub mod reset_dialog;
+pub mod selective_sync;
 pub mod sync_status;
 pub mod tab_link;
 pub mod toast;

@@ -115,6 +115,7 @@ pub static EN: Texts = Texts {
     import: &super::import::EN,
     conflict: &super::conflict::EN,
     backups: &super::backups::EN,
+    selective: &super::selective::EN,
     undo_reset: &super::undo_reset::EN,
     app_name: "Punctaj",
     loading: "Loading…",

@@ -9,6 +9,7 @@ mod en;
 mod errors;
 pub mod import;
 mod ro;
+pub mod selective;
 pub mod undo_reset;
 
 use crate::browser::LOCAL_STORAGE;
@@ -139,6 +140,8 @@ pub struct Texts {
     pub conflict: &'static conflict::ConflictTexts,
     /// The backups card's texts.
     pub backups: &'static backups::BackupTexts,
+    /// Selective and delta sync's texts.
+    pub selective: &'static selective::SelectiveTexts,
     /// Undoing a reset.
     pub undo_reset: &'static undo_reset::UndoResetTexts,
     // Common

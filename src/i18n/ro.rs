@@ -115,6 +115,7 @@ pub static RO: Texts = Texts {
     import: &super::import::RO,
     conflict: &super::conflict::RO,
     backups: &super::backups::RO,
+    selective: &super::selective::RO,
     undo_reset: &super::undo_reset::RO,
     app_name: "Punctaj",
     loading: "Se încarcă…",

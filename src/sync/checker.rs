@@ -49,6 +49,8 @@ pub fn run_checks(engine: SyncEngine) {
             let finished = browser::now_ms();
             match outcome {
                 Ok((meta, _)) => {
+                    // A device keeping less than everything first settles changes elsewhere.
+                    super::elsewhere::settle(engine, &meta).await;
                     backoff.update_value(CheckBackoff::record_success);
                     let _ = engine
                         .check_rtt

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use punctaj_core::live::{CheckSchedule, ClientPresence, RttHistory};
+use punctaj_core::selection::Selection;
 use punctaj_core::sync::{CloudMeta, DownloadProgress, VersionStamp, compare};
 
 use crate::session::SessionContext;
@@ -119,6 +120,12 @@ pub struct SyncEngine {
     pub check_requested: Trigger,
     /// Push is joined: the check may run at the relaxed interval.
     pub push_live: Memo<bool>,
+    /// What this browser keeps (settings; persisted per browser). The installed copy follows it
+    /// with a download.
+    pub selection: RwSignal<Selection>,
+    /// Changes in scopes this device does not keep, taken without downloading since the last
+    /// download (the status says so).
+    pub elsewhere: RwSignal<u32>,
     /// The whole UI is disabled except the download button.
     pub locked: Memo<bool>,
     /// The lock overlay is up: locked, or a download just completed (shown at 100 %).
@@ -127,8 +134,13 @@ pub struct SyncEngine {
 }
 
 impl SyncEngine {
-    pub(super) fn new(session: SessionContext, schedule: CheckSchedule) -> Self {
+    pub(super) fn new(
+        session: SessionContext,
+        schedule: CheckSchedule,
+        selection: Selection,
+    ) -> Self {
         let local = RwSignal::new(None::<Arc<LocalCopy>>);
+        let selection = RwSignal::new(selection);
         let cloud = RwSignal::new(None::<CloudMeta>);
         let check = RwSignal::new(CheckState::default());
         let pending_own = RwSignal::new(None::<VersionStamp>);
@@ -141,6 +153,10 @@ impl SyncEngine {
                 // Nothing installed yet: the first download must complete.
                 return true;
             };
+            // A new choice of what to keep is installed by a download, shown like any other.
+            if selection.with(|wanted| *wanted != local.selection) {
+                return true;
+            }
             let Some(cloud) = cloud.get() else {
                 // Not checked yet, or offline: the local copy stays usable read-only.
                 return false;
@@ -182,6 +198,8 @@ impl SyncEngine {
             presence: RwSignal::new(Vec::new()),
             check_rtt: RwSignal::new(RttHistory::default()),
             check_requested: Trigger::new(),
+            selection,
+            elsewhere: RwSignal::new(0),
             push_live,
             locked,
             overlay_visible,

@@ -2,7 +2,9 @@
 //! archives it has cached. Persisted in IndexedDB so a reload is instant and works offline.
 
 use punctaj_core::archive::{ArchiveDocument, parse_archive_key, slug};
+use punctaj_core::delta::ScopeStamp;
 use punctaj_core::model::Snapshot;
+use punctaj_core::selection::Selection;
 use punctaj_core::sync::{RemoteObject, VersionStamp};
 use serde::{Deserialize, Serialize};
 
@@ -116,6 +118,13 @@ pub struct LocalCopy {
     pub archives: Vec<ArchiveSummary>,
     /// When it was installed (browser clock, ms).
     pub installed_at_ms: f64,
+    /// Every live scope's stamp at `stamp.version`, as the cloud gave them (empty in a copy saved
+    /// before scopes existed: its next download is a full one).
+    #[serde(default)]
+    pub scopes: Vec<ScopeStamp>,
+    /// What the copy holds: the structure and the scopes this selection keeps.
+    #[serde(default)]
+    pub selection: Selection,
 }
 
 impl LocalCopy {

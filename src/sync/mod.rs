@@ -4,18 +4,22 @@
 //! version every second ([`checker`]) and, when anything changed, locks itself ([`SyncEngine::locked`])
 //! until the user downloads the new data ([`download`]). A client's own changes are adopted
 //! without locking ([`own_change`]); a reset archives first ([`reset`]). Archives are stored as
-//! plain JSON or, when large, gzip ([`archive_file`]).
+//! plain JSON or, when large, gzip ([`archive_file`]). A download takes only what changed when it
+//! can ([`download`]); a device may keep only some cities and institutions ([`selection`]), and
+//! is then not locked by changes elsewhere ([`elsewhere`]).
 
 mod archive_file;
 mod checker;
 mod download;
 mod download_error;
+mod elsewhere;
 mod engine;
 mod live;
 mod local_copy;
 mod own_change;
 mod persist;
 mod reset;
+mod selection;
 
 pub use download::start_download;
 pub use download_error::DownloadError;
@@ -25,6 +29,7 @@ pub use engine::{
 pub use local_copy::{ArchiveProblem, ArchiveSummary, LocalCopy, archive_text};
 pub use own_change::{OwnArchive, adopt_own_change};
 pub use reset::{ResetError, ResetStage, reset_institution};
+pub use selection::choose as choose_selection;
 
 use std::sync::Arc;
 
@@ -36,7 +41,7 @@ use punctaj_core::live::CheckSchedule;
 use crate::session::SessionContext;
 
 pub fn provide_sync_engine(session: SessionContext, schedule: CheckSchedule) -> SyncEngine {
-    let engine = SyncEngine::new(session, schedule);
+    let engine = SyncEngine::new(session, schedule, selection::stored());
     provide_context(engine);
     engine
 }
@@ -59,6 +64,7 @@ pub fn run_sync(engine: SyncEngine) {
     });
     checker::run_checks(engine);
     live::run_live(engine);
+    selection::follow_selection(engine);
     Effect::new(move |_| {
         let nothing_cached = engine.restored.get() && engine.local.with(Option::is_none);
         let idle = engine

@@ -1,19 +1,20 @@
 //! A client never locks because of its own change. Every data-changing RPC answers the new
 //! version and hash; when that version directly follows the installed one, nobody else changed
-//! anything in between, so the client re-reads the tables, checks they hash to the answered
-//! hash, and installs them at that version. Otherwise someone else's change came first: the
-//! next check locks, as it must.
+//! anything in between, so the client reads the rows changed since its copy (a delta), checks
+//! that its copy with them verifies against the answered version's scope hashes and global hash,
+//! and installs it at that version. Otherwise someone else's change came first: the next check
+//! locks, as it must.
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use punctaj_core::canonical::data_hash;
 use punctaj_core::sync::{RemoteObject, accept_own_change};
 use punctaj_supabase::SendOptions;
 
-use crate::api::{self, MutationOutcome};
+use crate::api::MutationOutcome;
 use crate::browser;
 
+use super::download::{read_delta, read_full};
 use super::engine::SyncEngine;
 use super::local_copy::{self, ArchiveSummary, LocalCopy};
 
@@ -40,8 +41,27 @@ pub async fn adopt_own_change(
     }
     let _ = engine.pending_own.try_set(Some(stamp.clone()));
     let client = engine.session.client();
-    let adopted = match api::fetch_snapshot(&client, &SendOptions::default(), |_| {}).await {
-        Ok((snapshot, _)) if data_hash(&snapshot) == stamp.data_hash.to_ascii_lowercase() => {
+    let options = SendOptions::default();
+    let tables = match read_delta(&client, &options, &local, &local.selection, None).await {
+        Ok(Ok(tables)) => Some(tables),
+        // No delta across this change (a restore deletes rows): read everything, as before deltas.
+        Ok(Err(_)) => read_full(&client, &options, &local.selection, None)
+            .await
+            .ok(),
+        Err(_) => None,
+    };
+    let verified = tables
+        // At exactly the answered version: nobody else's change is installed without the lock.
+        .filter(|tables| {
+            tables.stamp.version == stamp.version
+                && tables
+                    .stamp
+                    .data_hash
+                    .eq_ignore_ascii_case(&stamp.data_hash)
+        })
+        .map(|tables| (tables.snapshot, tables.scopes));
+    let adopted = match verified {
+        Some((snapshot, scopes)) => {
             let mut archives = local.archives.clone();
             let mut texts = Vec::new();
             for archive in new_archives {
@@ -59,6 +79,8 @@ pub async fn adopt_own_change(
                 snapshot,
                 archives,
                 installed_at_ms: browser::now_ms(),
+                scopes,
+                selection: local.selection.clone(),
             };
             // Kept for the next reload; if the browser cannot keep it, a download will.
             let _ = local_copy::store(&copy, &texts, &[]).await;
@@ -80,7 +102,7 @@ pub async fn adopt_own_change(
             }
             true
         }
-        _ => false,
+        None => false,
     };
     let _ = engine.pending_own.try_set(None);
     adopted

@@ -96,6 +96,11 @@ pub fn SyncStatus() -> impl IntoView {
                 <span data-testid="version-cloud">{cloud_version}</span>
             </span>
             <span class="sync-since">{since}</span>
+            <Show when=move || { sync.elsewhere.get() > 0 }>
+                <span class="sync-elsewhere" data-testid="sync-elsewhere">
+                    {move || (i18n.texts().selective.elsewhere)(sync.elsewhere.get())}
+                </span>
+            </Show>
             <Show when=move || open.get()>
                 <div class="sync-popover" data-testid="sync-health">
                     <HealthDetails />

@@ -21,6 +21,7 @@ use crate::components::undo_reset::{UndoResetButton, UndoScope, use_undo_states}
 use crate::edit::{EditEnd, EditTarget, Editor, RowEdit, employee_values};
 use crate::i18n::{Texts, error_message, use_i18n};
 use crate::mutation::Mutation;
+use crate::routes;
 use crate::session::use_session;
 use crate::sync::{ResetError, ResetStage, reset_institution, use_sync};
 
@@ -76,19 +77,41 @@ pub fn InstitutionPanel(institution: Memo<Option<Institution>>) -> impl IntoView
         !sync.can_write() && !sync.locked.get() && sync.local.with(Option::is_some)
     });
 
+    // What the installed copy holds: an institution it does not keep has no rows here to show.
+    let kept = Memo::new(move |_| {
+        sync.local.with(|local| {
+            local
+                .as_ref()
+                .is_none_or(|local| current.with(|i| local.selection.keeps(i)))
+        })
+    });
+
     view! {
         <section class="institution-panel" aria-label=move || current.with(|i| i.name.clone())>
             <PanelHeader current />
             <Show when=move || offline.get()>
                 <p class="notice" data-testid="read-only-offline">{move || i18n.texts().read_only_offline}</p>
             </Show>
-            <PanelToolbar institution_id employees selection dialog />
-            <EmployeeTable
-                institution=current
-                employees=employees
-                selection=selection
-                disabled=sync.locked
-            />
+            <Show
+                when=move || kept.get()
+                fallback=move || {
+                    view! {
+                        <div class="notice" data-testid="not-kept" role="note">
+                            <h3>{move || i18n.texts().selective.not_kept_title}</h3>
+                            <p>{move || i18n.texts().selective.not_kept_body}</p>
+                            <a href=routes::settings()>{move || i18n.texts().selective.open_settings}</a>
+                        </div>
+                    }
+                }
+            >
+                <PanelToolbar institution_id employees selection dialog />
+                <EmployeeTable
+                    institution=current
+                    employees=employees
+                    selection=selection
+                    disabled=sync.locked
+                />
+            </Show>
         </section>
         <PanelDialogs current employees selection dialog reset_stage />
     }

@@ -15,6 +15,7 @@ use crate::components::health_panel::HealthPanel;
 use crate::components::icon::{Icon, IconName};
 use crate::components::language_picker::LanguagePicker;
 use crate::components::presence_list::PresenceList;
+use crate::components::selective_sync::SelectiveSync;
 use crate::components::toast::use_toasts;
 use crate::config::{self, ConfigSource};
 use crate::i18n::{error_message, use_i18n};
@@ -49,6 +50,7 @@ pub fn SettingsPage() -> impl IntoView {
             <section class="card">
                 <h2>{move || i18n.texts().settings_sync}</h2>
                 <LocalCopyCard />
+                <SelectiveSync />
                 <ForceSync log_version />
                 <PresenceList />
                 <SyncLog log_version />
@@ -244,11 +246,25 @@ fn SyncLogRow(entry: SyncLogEntry) -> impl IntoView {
         .map(browser::format_local)
         .unwrap_or(entry.synced_at.clone());
     let (sync_type, status) = (entry.sync_type.clone(), entry.status.clone());
+    let mode = entry.mode.clone().unwrap_or_default();
+    let type_text = move || {
+        let t = i18n.texts();
+        let name = (t.sync_type_name)(&sync_type);
+        match (t.selective.mode_name)(&mode) {
+            "" => name,
+            mode => format!("{name} ({mode})"),
+        }
+    };
     view! {
-        <tr data-testid="sync-log-row" data-type=entry.sync_type.clone() data-status=entry.status.clone()>
+        <tr
+            data-testid="sync-log-row"
+            data-type=entry.sync_type.clone()
+            data-status=entry.status.clone()
+            data-mode=entry.mode.clone().unwrap_or_default()
+        >
             <td>{when}</td>
             <td>{entry.user_name.clone().unwrap_or_default()}</td>
-            <td>{move || (i18n.texts().sync_type_name)(&sync_type)}</td>
+            <td>{type_text}</td>
             <td>{move || (i18n.texts().sync_status_name)(&status)}</td>
             <td class="numeric">{entry.items_synced}</td>
             <td>{entry.error_message.clone().unwrap_or_default()}</td>
