@@ -299,9 +299,10 @@ test('the backend stops during B’s download: B stays locked with the error and
   await forceSync(a);
   await overlay(b).waitFor({ timeout: 3_000 });
 
-  // The download has started (the version row was read) when the server goes away.
+  // The download has started when the server goes away: B has a copy, so its first read is the
+  // delta of what changed.
   let stopped = false;
-  await b.route('**/rest/v1/employees*', async (route) => {
+  await b.route('**/rest/v1/rpc/sync_delta*', async (route) => {
     if (!stopped) {
       stopped = true;
       await backend.stop();
@@ -315,7 +316,7 @@ test('the backend stops during B’s download: B stays locked with the error and
   assert.equal(await byTestId(b, 'version-local').textContent(), versionBefore, 'the old data is still installed');
   assert.ok(await byTestId(b, 'download-sync').isEnabled(), 'the user can retry');
 
-  await b.unroute('**/rest/v1/employees*');
+  await b.unroute('**/rest/v1/rpc/sync_delta*');
   await backend.restart();
   await download(b);
   assert.deepEqual(await localStamp(b), await backend.cloudMeta());
