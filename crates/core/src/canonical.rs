@@ -644,7 +644,9 @@ mod tests {
         let base = larger();
         let base_hashes = scope_hashes(&base);
         let base_hash = data_hash(&base);
-        let edits: [(fn(&mut Snapshot), &[ScopeId]); 13] = [
+        /// An edit of the snapshot and the scopes whose hash it must change.
+        type Edit = (fn(&mut Snapshot), &'static [ScopeId]);
+        let edits: [Edit; 13] = [
             (|s| s.cities[0].name.push('x'), &[S]),
             (|s| s.institutions[0].name.push('x'), &[S]),
             (|s| s.institutions[0].ranks[1].push('x'), &[S]),

@@ -1,16 +1,23 @@
-//! The cloud's `sync_metadata.data_hash` (SQL `app.compute_data_hash()`) equals the hash the
-//! browser computes with `punctaj_core::canonical::data_hash` over the rows it downloaded through
-//! REST — otherwise every client refuses every download and stays locked forever.
+//! The cloud's scope hashes (`sync_scopes`, SQL `app.scope_hash`) and `sync_metadata.data_hash`
+//! (SQL `app.compute_data_hash()`, canonical hash v2) equal the hashes the browser computes with
+//! `punctaj_core::canonical::{scope_hashes, data_hash}` over the rows it downloaded through REST —
+//! otherwise every client refuses every download and stays locked forever.
 //!
 //! The rows are fetched exactly as the app fetches them (`src/api/snapshot.rs`: the same column
 //! lists, `deleted_at=is.null`, `order=id.asc`, pages of 1000), deserialized into
-//! `punctaj_core::model`, and both the hashes and the canonical documents are compared, so a
-//! mismatch shows the differing line. Every RPC must bump the version exactly once.
+//! `punctaj_core::model`, and for every scope the stored hash, a fresh SQL hash and the Rust hash
+//! are compared; on a mismatch the two documents are compared line by line, so the differing
+//! line shows. Every RPC must bump the version exactly once.
 
 mod support;
 
-use punctaj_core::canonical::{canonical_document, data_hash};
+use std::collections::BTreeMap;
+
+use punctaj_core::canonical::{
+    data_hash, global_hash, institution_document, scope_hashes, structure_document,
+};
 use punctaj_core::model::{City, Employee, Institution, Snapshot};
+use punctaj_core::scope::ScopeId;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -22,11 +29,10 @@ const READER: &str = "viewer@punctaj.test";
 
 /// The app's page size and column lists (`src/api/snapshot.rs`).
 const PAGE_SIZE: usize = 1000;
-const CITY_COLUMNS: &str = "id,name,created_at,updated_at,deleted_at";
-const INSTITUTION_COLUMNS: &str =
-    "id,city_id,name,ranks,columns,last_points_change_at,revision,created_at,updated_at,deleted_at";
+const CITY_COLUMNS: &str = "id,name,row_version,created_at,updated_at,deleted_at";
+const INSTITUTION_COLUMNS: &str = "id,city_id,name,ranks,columns,last_points_change_at,revision,row_version,created_at,updated_at,deleted_at";
 const EMPLOYEE_COLUMNS: &str =
-    "id,institution_id,rank,punctaj,ultima_mod,fields,created_at,updated_at,deleted_at";
+    "id,institution_id,rank,punctaj,ultima_mod,fields,row_version,created_at,updated_at,deleted_at";
 
 /// Every live row of `table`, page by page, in id order.
 async fn fetch_live_rows<T: DeserializeOwned>(
@@ -105,42 +111,120 @@ fn first_difference(sql: &str, rust: &str) -> String {
     "the documents differ only in ways split('\\n') does not show".to_owned()
 }
 
-/// The stored hash, the SQL recomputation and the client's hash of its download agree, and so do
-/// the two canonical documents. Returns the cloud version.
+/// The SQL document of one scope (`app.structure_document()` / `app.institution_document(id)`).
+async fn sql_document(backend: &TestBackend, scope: ScopeId) -> Option<String> {
+    let row = match scope {
+        ScopeId::Structure => {
+            backend
+                .admin
+                .query_one("select app.structure_document()", &[])
+                .await
+        }
+        ScopeId::Institution(id) => {
+            backend
+                .admin
+                .query_one("select app.institution_document($1)", &[&id])
+                .await
+        }
+    };
+    row.expect("scope document").get(0)
+}
+
+/// The stored scope hashes and data hash, their fresh SQL recomputations and the client's hashes
+/// of its download all agree. Returns the cloud version and hash.
 async fn assert_hashes_agree(backend: &TestBackend, step: &str) -> (i64, String) {
     let token = backend.token(READER).await;
     let (version, stored_hash) = cloud_version(backend, &token).await;
     let snapshot = download(backend, &token).await;
-    let row = backend
-        .admin
-        .query_one(
-            "select app.canonical_document(), app.compute_data_hash(),
-                    (select count(*) from public.employees where deleted_at is null)",
-            &[],
-        )
-        .await
-        .expect("canonical document");
-    let (sql_document, sql_hash, live_employees): (String, String, i64) =
-        (row.get(0), row.get(1), row.get(2));
+    let live_employees = backend
+        .scalar_i64("select count(*) from public.employees where deleted_at is null")
+        .await;
     assert_eq!(
         snapshot.employees.len() as i64,
         live_employees,
         "{step}: the download missed live employees (paging?)"
     );
-    let rust_document = canonical_document(&snapshot);
-    assert!(
-        sql_document == rust_document,
-        "{step}: the canonical documents differ; every client would refuse the download.\n{}",
-        first_difference(&sql_document, &rust_document)
+
+    // The scope rows as a client reads them (REST, row-level security applies).
+    let (status, _headers, body) = backend
+        .get(
+            Some(&token),
+            "/rest/v1/sync_scopes?select=scope,version,hash&order=scope.asc",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{step}: sync_scopes: {body}");
+    let mut stored: BTreeMap<ScopeId, String> = BTreeMap::new();
+    for row in body.as_array().expect("sync_scopes rows") {
+        let scope: ScopeId = serde_json::from_value(row["scope"].clone()).expect("scope id");
+        assert!(
+            row["version"].as_i64().expect("version") <= version,
+            "{step}: {scope} has a version above the cloud's"
+        );
+        if let Some(hash) = row["hash"].as_str() {
+            stored.insert(scope, hash.to_owned());
+        }
+    }
+
+    let rust = scope_hashes(&snapshot);
+    assert_eq!(
+        rust.keys().collect::<Vec<_>>(),
+        stored.keys().collect::<Vec<_>>(),
+        "{step}: the live scopes of sync_scopes are not the download's"
+    );
+    for (scope, rust_hash) in &rust {
+        let fresh = backend
+            .admin
+            .query_one("select app.scope_hash($1)", &[&scope.to_string()])
+            .await
+            .expect("app.scope_hash")
+            .get::<_, Option<String>>(0)
+            .unwrap_or_default();
+        if &fresh != rust_hash {
+            let sql = sql_document(backend, *scope).await.unwrap_or_default();
+            let rust_doc = match scope {
+                ScopeId::Structure => structure_document(&snapshot),
+                ScopeId::Institution(id) => {
+                    institution_document(&snapshot, *id).unwrap_or_default()
+                }
+            };
+            panic!(
+                "{step}: the documents of {scope} differ; every client would refuse the download.\n{}",
+                first_difference(&sql, &rust_doc)
+            );
+        }
+        assert_eq!(
+            stored.get(scope),
+            Some(rust_hash),
+            "{step}: the stored hash of {scope} is stale (not the hash of the committed data)"
+        );
+    }
+
+    let row = backend
+        .admin
+        .query_one(
+            "select app.compute_data_hash(), app.global_hash_from_scopes()",
+            &[],
+        )
+        .await
+        .expect("data hash");
+    let (fresh_hash, from_scopes): (String, String) = (row.get(0), row.get(1));
+    assert_eq!(
+        stored_hash, fresh_hash,
+        "{step}: sync_metadata.data_hash is stale (not the hash of the committed data)"
     );
     assert_eq!(
-        stored_hash, sql_hash,
-        "{step}: sync_metadata.data_hash is stale (not the hash of the committed data)"
+        stored_hash, from_scopes,
+        "{step}: data_hash is not the hash of sync_scopes"
     );
     assert_eq!(
         data_hash(&snapshot),
         stored_hash,
         "{step}: the client's hash of its download differs from the cloud's data_hash"
+    );
+    assert_eq!(
+        global_hash(stored.iter().map(|(scope, hash)| (*scope, hash.as_str()))),
+        stored_hash,
+        "{step}: the global hash of the stored scopes differs from data_hash"
     );
     (version, stored_hash)
 }
@@ -466,7 +550,7 @@ async fn demo_employees(backend: &TestBackend, institution: i64, count: i64) -> 
 
 /// An edit made outside the RPCs (SQL editor, service key) is bumped at commit by the deferred
 /// trigger: more than one page of employees, keys outside the institution's columns (the general
-/// path of `app.canonical_document`), keys that sort differently bytewise and by collation, odd
+/// path of `app.institution_documents`), keys that sort differently bytewise and by collation, odd
 /// timestamps.
 #[tokio::test]
 async fn sql_hash_equals_rust_hash_after_a_bulk_direct_edit_paged_over_1000_rows() {
