@@ -217,8 +217,12 @@ async function openClient(browser, { appUrl, origin, initScripts, selection }) {
 const measures = (page) =>
   page.evaluate((name) => performance.getEntriesByName(name).map((e) => ({ startTime: e.startTime, duration: e.duration })), DOWNLOAD_MEASURE);
 
-/** Per request kind, from the page's Resource Timing inside `window` (as run.mjs's phasesOf). */
-const phasesOf = (page, origin, window) =>
+/**
+ * Where a download's time went, from the page's Resource Timing entries inside its window: per
+ * request kind the span from the first request's start to the last response's end, and the tail
+ * from the last response to the end of the measure (hash check, archive parsing, IndexedDB).
+ */
+export const phasesOf = (page, origin, window) =>
   page.evaluate(
     ([o, w]) => {
       const kindOf = (path) =>

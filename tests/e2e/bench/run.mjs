@@ -70,7 +70,7 @@ import { importBench, importFindings, printImport } from './import.mjs';
 import { firstLoadBench, firstLoadFindings, printFirstLoad } from './first-load.mjs';
 import { compressionBench, compressionFindings, printCompression } from './compression.mjs';
 import { printScopeHash, scopeHashBench } from './scope-hash.mjs';
-import { deltaBench, deltaFindings, deltaSummary, forgetScopes, longTaskProbe, longTasksIn, printDelta, reloadReady } from './delta.mjs';
+import { deltaBench, deltaFindings, phasesOf as resourcePhases, deltaSummary, forgetScopes, longTaskProbe, longTasksIn, printDelta, reloadReady } from './delta.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const COLD_RUNS = env('PUNCTAJ_BENCH_COLD_RUNS', 3);
@@ -291,36 +291,7 @@ async function runAll(cleanup) {
    * request kind the span from the first request's start to the last response's end, and the tail
    * from the last response to the end of the measure (hash check, archive parsing, IndexedDB).
    */
-  const phasesOf = (page, window) =>
-    page.evaluate(
-      ([origin, w]) => {
-        const kindOf = (path) =>
-          path.includes('/rest/v1/sync_metadata') ? 'version row'
-            : path.includes('/rest/v1/rpc/') ? 'rpc'
-            : path.includes('/rest/v1/') ? 'tables'
-            : path.includes('/storage/v1/object/list/') ? 'storage list'
-            : /\/storage\/v1\/object\/sign\/[^/]+$/.test(path) ? 'storage sign'
-            : path.includes('/storage/v1/object/') ? 'archive GET'
-            : path.includes('/auth/v1/') ? 'auth' : 'other';
-        const kinds = {};
-        let lastEnd = w.start;
-        for (const e of performance.getEntriesByType('resource')) {
-          if (!e.name.startsWith(origin) || e.startTime < w.start - 1 || e.startTime > w.end) continue;
-          const k = (kinds[kindOf(new URL(e.name).pathname)] ??= { n: 0, first: Infinity, last: 0, busy: 0 });
-          k.n += 1;
-          k.first = Math.min(k.first, e.startTime);
-          k.last = Math.max(k.last, e.responseEnd);
-          k.busy += e.duration;
-          if (e.responseEnd <= w.end) lastEnd = Math.max(lastEnd, e.responseEnd);
-        }
-        const out = {};
-        for (const [k, v] of Object.entries(kinds)) {
-          out[k] = { n: v.n, spanMs: v.last - v.first, fromStartMs: v.first - w.start, sumDurationMs: v.busy };
-        }
-        return { kinds: out, tailMs: w.end - lastEnd };
-      },
-      [backend.url, window],
-    );
+  const phasesOf = (page, window) => resourcePhases(page, backend.url, window);
 
   /** Waits for the download that follows `measuresBefore` to finish and the overlay to go. */
   async function awaitDownload(page, measuresBefore, startedAtEpoch) {
