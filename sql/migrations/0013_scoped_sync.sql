@@ -433,6 +433,16 @@ declare
   v_scopes text[];
   v_raise boolean;
 begin
+  -- Updating a row this transaction wrote makes PostgreSQL check its foreign key again, which
+  -- takes a key-share lock on the parent row (the institution, the city). Taking those locks now,
+  -- before the version lock, keeps the order every RPC uses (rows first, version last): taken
+  -- while holding the version lock, they deadlock with an RPC that holds the parent and waits for
+  -- the version. The second update below then finds them held.
+  perform pg_catalog.set_config('punctaj.stamping', 'on', true);
+  update public.institutions i set sync_version = null where i.sync_version is null;
+  update public.employees e set sync_version = null where e.sync_version is null;
+  perform pg_catalog.set_config('punctaj.stamping', '', true);
+
   perform 1 from public.sync_metadata m where m.sync_key = 'global_version' for update;
   if not found then
     insert into public.sync_metadata (sync_key, version, data_hash, last_modified_by)
