@@ -253,8 +253,11 @@ export const phasesOf = (page, origin, window) =>
     [origin, window],
   );
 
-/** Waits for the download after `measuresBefore` to end and its overlay to go; its timing. */
-async function awaitDownload(client, measuresBefore, startedAtEpoch, timeoutMs) {
+/**
+ * Waits for the download after `measuresBefore` to end and its overlay to go; its timing and where
+ * its time went. `client` = { page, origin } (the backend's URL).
+ */
+export async function awaitDownload(client, measuresBefore, startedAtEpoch, timeoutMs) {
   const { page } = client;
   await page.waitForFunction(
     ([name, n]) => performance.getEntriesByName(name).length > n,

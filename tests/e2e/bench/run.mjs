@@ -70,7 +70,7 @@ import { importBench, importFindings, printImport } from './import.mjs';
 import { firstLoadBench, firstLoadFindings, printFirstLoad } from './first-load.mjs';
 import { compressionBench, compressionFindings, printCompression } from './compression.mjs';
 import { printScopeHash, scopeHashBench } from './scope-hash.mjs';
-import { deltaBench, deltaFindings, phasesOf as resourcePhases, deltaSummary, forgetScopes, longTaskProbe, longTasksIn, printDelta, reloadReady } from './delta.mjs';
+import { awaitDownload as awaitDownloadIn, deltaBench, deltaFindings, deltaSummary, forgetScopes, longTaskProbe, longTasksIn, printDelta, reloadReady } from './delta.mjs';
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const COLD_RUNS = env('PUNCTAJ_BENCH_COLD_RUNS', 3);
@@ -282,50 +282,9 @@ async function runAll(cleanup) {
 
   const measures = (page) =>
     page.evaluate((name) => performance.getEntriesByName(name).map((e) => ({ startTime: e.startTime, duration: e.duration })), DOWNLOAD_MEASURE);
-  const clockOffset = (page) =>
-    // epoch ms of the page's performance.now() = 0, against Date.now() (same machine clock)
-    page.evaluate(() => Date.now() - performance.now());
-
-  /**
-   * Where a download's time went, from the page's Resource Timing entries inside its window: per
-   * request kind the span from the first request's start to the last response's end, and the tail
-   * from the last response to the end of the measure (hash check, archive parsing, IndexedDB).
-   */
-  const phasesOf = (page, window) => resourcePhases(page, backend.url, window);
-
   /** Waits for the download that follows `measuresBefore` to finish and the overlay to go. */
-  async function awaitDownload(page, measuresBefore, startedAtEpoch) {
-    await page.waitForFunction(
-      ([name, n]) => performance.getEntriesByName(name).length > n,
-      [DOWNLOAD_MEASURE, measuresBefore],
-      { timeout: DOWNLOAD_TIMEOUT_MS, polling: 50 },
-    );
-    const all = await measures(page);
-    const measure = all[all.length - 1];
-    const failure = page.locator('[data-testid="sync-error"]');
-    if (await failure.count()) throw new Error(`the download failed: ${(await failure.first().textContent()).trim()}`);
-    const origin = await clockOffset(page);
-    const measureEnd = origin + measure.startTime + measure.duration;
-    const overlayGoneAt = await page
-      .waitForFunction(
-        (after) => {
-          const gone = window.__bench.lockOff.filter((t) => t >= after - 1);
-          return gone.length && !document.querySelector('[data-testid="lock-overlay"]') ? gone[0] : null;
-        },
-        measureEnd,
-        { timeout: 15_000, polling: 50 },
-      )
-      .then((handle) => handle.jsonValue());
-    const window = { start: measure.startTime, end: measure.startTime + measure.duration };
-    return {
-      downloadMs: measure.duration,
-      startDelayMs: origin + measure.startTime - startedAtEpoch,
-      wallMs: overlayGoneAt - startedAtEpoch,
-      window,
-      phases: await phasesOf(page, window),
-      longTasks: await longTasksIn(page, window),
-    };
-  }
+  const awaitDownload = (page, measuresBefore, startedAtEpoch) =>
+    awaitDownloadIn({ page, origin: backend.url }, measuresBefore, startedAtEpoch, DOWNLOAD_TIMEOUT_MS);
 
   // ---------------------------------------------------------------- 4c. the NAIVE download
   async function naiveRun(page, meter) {
